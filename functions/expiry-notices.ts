@@ -1,0 +1,12 @@
+// Scheduled hourly: TokenExpiringSoon events, three days ahead (issue 5).
+import { getConfig } from '../shared/config.ts';
+import { sendExpiryNotices } from '../shared/domain/expiry.ts';
+import { logger } from '../shared/log.ts';
+
+getConfig();
+
+export async function handler() {
+  const result = await sendExpiryNotices();
+  logger.info('expiry notices', result);
+  return result;
+}

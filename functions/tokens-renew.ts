@@ -1,0 +1,15 @@
+// POST /v1/tokens/{id}/renew
+import { getConfig } from '../shared/config.ts';
+import { requireTokenActor } from '../shared/domain/actor.ts';
+import { renewToken } from '../shared/domain/tokens.ts';
+import { httpRoute } from '../shared/http/middleware.ts';
+import { ROUTES } from '../shared/routes.ts';
+
+getConfig();
+
+export const handler = httpRoute({
+  auth: 'jwt',
+  params: ROUTES.renewToken.params,
+  body: ROUTES.renewToken.body,
+  run: async ({ claims, params, body }) => ({ status: 200, body: await renewToken(await requireTokenActor(claims), params.id, body) }),
+});

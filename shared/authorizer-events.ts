@@ -1,0 +1,106 @@
+// The three event kinds the authorizer answers (API.md §4): HTTP API payload 2.0 with simple
+// responses, and REST API TOKEN and REQUEST authorizers with an IAM policy.
+import type {
+  APIGatewayAuthorizerResult,
+  APIGatewayRequestAuthorizerEvent,
+  APIGatewayRequestAuthorizerEventV2,
+  APIGatewayTokenAuthorizerEvent,
+} from 'aws-lambda';
+import type { Credential, Decision } from './domain/verify.ts';
+
+export type AuthorizerEvent = APIGatewayRequestAuthorizerEventV2 | APIGatewayTokenAuthorizerEvent | APIGatewayRequestAuthorizerEvent;
+
+export type Kind = 'http' | 'rest-token' | 'rest-request';
+
+export function kindOf(event: AuthorizerEvent): Kind {
+  if ((event as APIGatewayRequestAuthorizerEventV2).version === '2.0') return 'http';
+  return event.type === 'TOKEN' ? 'rest-token' : 'rest-request';
+}
+
+function header(headers: Record<string, string | undefined> | null | undefined, name: string): string | undefined {
+  if (!headers) return undefined;
+  const direct = headers[name];
+  if (direct !== undefined) return direct;
+  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === name) return v;
+  return undefined;
+}
+
+const bearer = (authorization: string | undefined) => {
+  const m = authorization?.match(/^Bearer\s+(\S+)\s*$/i);
+  return m ? m[1] : undefined;
+};
+
+/** The credential a request carries, or undefined when it carries none. */
+export function credentialOf(event: AuthorizerEvent): Credential | undefined {
+  if (event.type === 'TOKEN') {
+    const token = (event as APIGatewayTokenAuthorizerEvent).authorizationToken;
+    const value = bearer(token) ?? (token && !/\s/.test(token) ? token : undefined);
+    return value ? { kind: 'value', value } : undefined;
+  }
+  const headers = (event as APIGatewayRequestAuthorizerEventV2).headers as Record<string, string | undefined> | undefined;
+  const value = bearer(header(headers, 'authorization')) ?? header(headers, 'x-api-token')?.trim();
+  if (value) return { kind: 'value', value };
+  const uuid = header(headers, 'x-api-uuid')?.trim();
+  const secret = header(headers, 'x-api-secret');
+  if (uuid && secret) return { kind: 'legacy', uuid, secret };
+  return undefined;
+}
+
+/** The key the permission map is looked up with: the HTTP API route key, or METHOD /resource. */
+export function routeOf(event: AuthorizerEvent): string {
+  if ((event as APIGatewayRequestAuthorizerEventV2).version === '2.0') return (event as APIGatewayRequestAuthorizerEventV2).routeKey;
+  const arn = (event as APIGatewayTokenAuthorizerEvent).methodArn ?? '';
+  // arn:aws:execute-api:region:account:apiId/stage/METHOD/resource/path
+  const [, , method, ...rest] = (arn.split(':')[5] ?? '').split('/');
+  const resource = (event as APIGatewayRequestAuthorizerEvent).resource ?? `/${rest.join('/')}`;
+  return `${method ?? ''} ${resource}`;
+}
+
+export interface SimpleResponse {
+  isAuthorized: boolean;
+  context?: Record<string, string>;
+}
+
+const contextOf = (d: Decision & { allow: true }) => ({
+  tenantId: d.grant.tenantId,
+  userId: d.grant.userId,
+  tokenId: d.grant.tokenId,
+  permissions: d.grant.permissions.join(' '),
+});
+
+export function httpResponse(decision: Decision): SimpleResponse {
+  return decision.allow ? { isAuthorized: true, context: contextOf(decision) } : { isAuthorized: false };
+}
+
+/**
+ * A REST policy that stays right when API Gateway caches it for other methods: allow the whole
+ * stage, then deny each configured route whose permissions the token lacks.
+ */
+export function restPolicy(
+  event: APIGatewayTokenAuthorizerEvent | APIGatewayRequestAuthorizerEvent,
+  decision: Decision,
+  deniedRoutes: string[],
+): APIGatewayAuthorizerResult {
+  // methodArn: arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{METHOD}/{resource}
+  const parts = event.methodArn.split(':');
+  const [apiId, stage] = (parts[5] ?? '').split('/');
+  const base = `${parts.slice(0, 5).join(':')}:${apiId}/${stage}`;
+  if (!decision.allow) {
+    return { principalId: 'anonymous', policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: event.methodArn }] } };
+  }
+  const toArn = (route: string) => {
+    const [method, resource] = route.split(' ');
+    return `${base}/${method}${resource.replace(/\{[^}]+\}/g, '*')}`;
+  };
+  return {
+    principalId: decision.grant.userId,
+    policyDocument: {
+      Version: '2012-10-17',
+      Statement: [
+        { Action: 'execute-api:Invoke', Effect: 'Allow' as const, Resource: `${base}/*` },
+        ...(deniedRoutes.length ? [{ Action: 'execute-api:Invoke', Effect: 'Deny' as const, Resource: deniedRoutes.map(toArn) }] : []),
+      ],
+    },
+    context: contextOf(decision),
+  };
+}

@@ -1,0 +1,27 @@
+// The service clock. Domain code asks it for the time instead of calling Date.now(), so the
+// local runtime (/_local/time) and the tests can move time forward.
+
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+}
+
+export class OffsetClock implements Clock {
+  private offsetMs = 0;
+  now(): number {
+    return Date.now() + this.offsetMs;
+  }
+  advance(seconds: number): number {
+    this.offsetMs += seconds * 1000;
+    return this.now();
+  }
+  get offsetSeconds(): number {
+    return this.offsetMs / 1000;
+  }
+}
+
+/** The process-wide clock. In AWS nothing moves it; locally /_local/time does. */
+export const clock = new OffsetClock();
+
+export const nowSeconds = (c: Clock = clock): number => Math.floor(c.now() / 1000);
+export const iso = (ms: number): string => new Date(ms).toISOString();

@@ -1,0 +1,50 @@
+// Who is calling: the JWT's subject resolved against the user projection (API.md §1, §1.9).
+import { isAdminRole, permissionsOf, type Permission } from '../catalog.ts';
+import { ForbiddenError, SsoUserError } from '../errors.ts';
+import { getUser, type UserRecord } from '../store/users.ts';
+
+export interface Claims {
+  tenantId: string;
+  userId: string;
+}
+
+export interface Actor {
+  user: UserRecord;
+  tenantId: string;
+  userId: string;
+  isAdmin: boolean;
+  /** What the user holds now: the role's set, or the explicit list that replaces it. */
+  permissions: Permission[];
+}
+
+export const effectivePermissions = (user: Pick<UserRecord, 'role' | 'permissions'>): Permission[] =>
+  permissionsOf(user.role, user.permissions);
+
+/** Why a known user cannot have tokens now, or null if they can. */
+export function tokenBlocker(user: UserRecord | undefined): 'unknown' | 'deleted' | 'disabled' | 'sso' | null {
+  if (!user) return 'unknown';
+  if (user.status === 'deleted') return 'deleted';
+  if (user.status === 'disabled') return 'disabled';
+  if (user.authMethod === 'sso') return 'sso';
+  return null;
+}
+
+export async function loadUser(claims: Claims): Promise<UserRecord | undefined> {
+  return getUser(claims.tenantId, claims.userId);
+}
+
+/** The actor for a token route: known, active, and not an SSO user. */
+export async function requireTokenActor(claims: Claims): Promise<Actor> {
+  const user = await loadUser(claims);
+  switch (tokenBlocker(user)) {
+    case 'unknown':
+    case 'deleted':
+      throw new ForbiddenError('This user is not known to Tessera.');
+    case 'disabled':
+      throw new ForbiddenError('This user is disabled.');
+    case 'sso':
+      throw new SsoUserError();
+  }
+  const u = user!;
+  return { user: u, tenantId: u.tenantId, userId: u.userId, isAdmin: isAdminRole(u.role), permissions: effectivePermissions(u) };
+}

@@ -1,0 +1,85 @@
+// Legacy UUID+secret credentials (API.md §1.11): one legacy token per UUID, idempotent by key
+// (the token id is derived from the UUID). The old system's secrets arrive as SHA-256 hex.
+import { z } from 'zod';
+import { getConfig } from '../config.ts';
+import { ConditionFailed } from '../store/client.ts';
+import { insertToken, type TokenRecord } from '../store/tokens.ts';
+import { getUser } from '../store/users.ts';
+import { legacyTokenId, ownerRefOf } from '../token-value.ts';
+import { tokenBlocker } from './actor.ts';
+
+export const LegacyCredential = z.object({
+  tenantId: z.string().min(1).max(128),
+  userId: z.string().min(1).max(128),
+  uuid: z.uuid(),
+  secretSha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters'),
+});
+
+export const LegacyImportBody = z.object({ credentials: z.array(z.unknown()).max(10_000) });
+
+export type SkipReason = 'invalid' | 'unknown_user' | 'sso_user' | 'already_imported';
+
+export interface ImportReport {
+  imported: number;
+  skipped: { uuid: string | null; reason: SkipReason; detail?: string }[];
+}
+
+export async function importLegacy(records: unknown[]): Promise<ImportReport> {
+  const report: ImportReport = { imported: 0, skipped: [] };
+  for (const raw of records) {
+    const parsed = LegacyCredential.safeParse(raw);
+    if (!parsed.success) {
+      const uuid = typeof (raw as { uuid?: unknown })?.uuid === 'string' ? String((raw as { uuid: string }).uuid).slice(0, 64) : null;
+      report.skipped.push({ uuid, reason: 'invalid', detail: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+      continue;
+    }
+    const c = parsed.data;
+    const user = await getUser(c.tenantId, c.userId, true);
+    const blocker = tokenBlocker(user);
+    if (blocker === 'unknown' || blocker === 'deleted') {
+      report.skipped.push({ uuid: c.uuid, reason: 'unknown_user' });
+      continue;
+    }
+    if (blocker === 'sso') {
+      report.skipped.push({ uuid: c.uuid, reason: 'sso_user' });
+      continue;
+    }
+    const at = new Date(getConfig().clock.now()).toISOString();
+    const uuid = c.uuid.toLowerCase();
+    const record: TokenRecord = {
+      id: legacyTokenId(uuid),
+      tenantId: c.tenantId,
+      ownerId: c.userId,
+      ownerRef: ownerRefOf(c.tenantId, c.userId),
+      name: 'Legacy credential',
+      description: 'Migrated UUID + secret credential',
+      visibility: 'private',
+      legacy: true,
+      permissions: null,
+      createdAt: at,
+      updatedAt: at,
+      expiresAt: null,
+      // A disabled owner's tokens are disabled (§1.10); the import keeps that true.
+      disabledAt: blocker === 'disabled' ? at : null,
+      disabledReason: blocker === 'disabled' ? 'owner_disabled' : null,
+      lastUsedAt: null,
+      hint: `legacy-${uuid.slice(0, 8)}`,
+      hash: null,
+      prevHash: null,
+      prevHashUntil: null,
+      sealed: null,
+      legacyUuid: uuid,
+      legacySecretSha256: c.secretSha256.toLowerCase(),
+      version: 1,
+      expiryNoticeFor: null,
+    };
+    try {
+      await insertToken(record);
+      report.imported++;
+    } catch (e) {
+      if (!(e instanceof ConditionFailed)) throw e;
+      report.skipped.push({ uuid: c.uuid, reason: 'already_imported' });
+    }
+  }
+  return report;
+}

@@ -1,0 +1,26 @@
+// GET /v1/me: the caller as Tessera knows them, and why they cannot have tokens if they cannot.
+import { PERMISSIONS, ROLES, isAdminRole } from '../catalog.ts';
+import { ForbiddenError } from '../errors.ts';
+import { effectivePermissions, loadUser, tokenBlocker, type Claims } from './actor.ts';
+
+const REASONS = {
+  sso: 'You sign in with SSO. SSO users have no API tokens: their access is governed by the identity provider (API.md §1.9).',
+  disabled: 'Your account is disabled, so you cannot use API tokens.',
+} as const;
+
+export async function describeMe(claims: Claims) {
+  const user = await loadUser(claims);
+  const blocker = tokenBlocker(user);
+  if (blocker === 'unknown' || blocker === 'deleted') throw new ForbiddenError('This user is not known to Tessera.');
+  const u = user!;
+  return {
+    user: {
+      tenantId: u.tenantId, userId: u.userId, role: u.role, status: u.status, authMethod: u.authMethod,
+      email: u.email, isAdmin: isAdminRole(u.role),
+    },
+    canUseTokens: blocker === null,
+    reason: blocker ? REASONS[blocker] : null,
+    grantablePermissions: blocker ? [] : effectivePermissions(u),
+    catalog: { permissions: [...PERMISSIONS], roles: ROLES },
+  };
+}

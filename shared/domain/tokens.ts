@@ -1,0 +1,287 @@
+// The token service: every rule of API.md §1.1–§1.8 that the management API enforces.
+// Handlers call one function here; this module asks access.ts who may do what and writes
+// through shared/store/tokens.ts with single-item conditional writes.
+import { normalizePermissions, type Permission } from '../catalog.ts';
+import { getConfig } from '../config.ts';
+import { seal, open } from '../crypto/vault.ts';
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  PermissionNotHeldError,
+  ValidationError,
+} from '../errors.ts';
+import { publish, type DomainEvent } from '../events/publish.ts';
+import type { CreateTokenInput, ListTokensInput, PatchTokenInput, RenewTokenInput, TokenJsonShape } from '../http/schemas.ts';
+import { newId } from '../ids.ts';
+import { ConditionFailed } from '../store/client.ts';
+import { CREATED_SK_PATTERN } from '../store/keys.ts';
+import {
+  deleteToken as storeDelete,
+  getToken,
+  insertToken,
+  listTokens as storeList,
+  updateToken,
+  type TokenRecord,
+} from '../store/tokens.ts';
+import { getUser } from '../store/users.ts';
+import { hashValue, hintOf, mintValue, ownerRefOf } from '../token-value.ts';
+import { assertRevealable, assertVisible, canSee } from './access.ts';
+import { effectivePermissions, tokenBlocker, type Actor } from './actor.ts';
+import { deleteAtOf, statusOf } from './lifecycle.ts';
+
+const now = () => getConfig().clock.now();
+const isoNow = () => new Date(now()).toISOString();
+
+export function toJson(t: TokenRecord, atMs = now()): TokenJsonShape {
+  return {
+    id: t.id,
+    name: t.name,
+    description: t.description,
+    ownerId: t.ownerId,
+    tenantId: t.tenantId,
+    visibility: t.visibility,
+    legacy: t.legacy,
+    permissions: t.legacy ? null : (t.permissions ?? []),
+    status: statusOf(t, atMs),
+    disabledReason: t.disabledAt ? t.disabledReason : null,
+    expiresAt: t.expiresAt,
+    disabledAt: t.disabledAt,
+    deleteAt: deleteAtOf(t),
+    createdAt: t.createdAt,
+    updatedAt: t.updatedAt,
+    lastUsedAt: t.lastUsedAt,
+    hint: t.hint,
+  };
+}
+
+const event = (detailType: DomainEvent['detailType'], t: TokenRecord, extra: Partial<DomainEvent['detail']> = {}): DomainEvent => ({
+  detailType,
+  detail: { tenantId: t.tenantId, tokenId: t.id, ownerId: t.ownerId, name: t.name, visibility: t.visibility, at: isoNow(), ...extra },
+});
+
+function assertHeld(requested: readonly Permission[], held: readonly Permission[]): void {
+  const missing = requested.filter((p) => !held.includes(p));
+  if (missing.length > 0) throw new PermissionNotHeldError(missing);
+}
+
+function assertFuture(iso: string | null | undefined, field: string): void {
+  if (iso && Date.parse(iso) <= now()) throw new ValidationError(`${field} must be in the future.`, [{ path: field, message: 'must be in the future' }]);
+}
+
+const canonicalIso = (iso: string | null | undefined) => (iso ? new Date(Date.parse(iso)).toISOString() : null);
+
+export async function createToken(actor: Actor, input: CreateTokenInput): Promise<{ token: TokenJsonShape; value: string }> {
+  if (input.visibility === 'shared' && !actor.isAdmin) throw new ForbiddenError('Only administrators can create shared tokens.');
+  const permissions = normalizePermissions(input.permissions);
+  assertHeld(permissions, actor.permissions);
+  assertFuture(input.expiresAt, 'expiresAt');
+  const id = newId('token');
+  const value = mintValue(id, actor.tenantId, actor.userId);
+  const at = isoNow();
+  const record: TokenRecord = {
+    id,
+    tenantId: actor.tenantId,
+    ownerId: actor.userId,
+    ownerRef: ownerRefOf(actor.tenantId, actor.userId),
+    name: input.name,
+    description: input.description ?? null,
+    visibility: input.visibility ?? 'private',
+    legacy: false,
+    permissions,
+    createdAt: at,
+    updatedAt: at,
+    expiresAt: canonicalIso(input.expiresAt),
+    disabledAt: null,
+    disabledReason: null,
+    lastUsedAt: null,
+    hint: hintOf(value),
+    hash: hashValue(value),
+    prevHash: null,
+    prevHashUntil: null,
+    sealed: await seal(value, id),
+    legacyUuid: null,
+    legacySecretSha256: null,
+    version: 1,
+    expiryNoticeFor: null,
+  };
+  await insertToken(record);
+  await publish(event('TokenCreated', record, { actorId: actor.userId, expiresAt: record.expiresAt }));
+  return { token: toJson(record), value };
+}
+
+async function visibleToken(actor: Actor, id: string, consistent = false): Promise<TokenRecord> {
+  const token = await getToken(id, consistent);
+  assertVisible(actor, token);
+  return token;
+}
+
+export async function getTokenJson(actor: Actor, id: string): Promise<TokenJsonShape> {
+  return toJson(await visibleToken(actor, id));
+}
+
+export async function revealValue(actor: Actor, id: string): Promise<{ value: string }> {
+  const token = await getToken(id, true);
+  assertRevealable(actor, token);
+  if (!token.sealed) throw new ConflictError('A legacy token has no viewable value; renew it to get one.');
+  return { value: await open(token.sealed, token.id) };
+}
+
+// ---- list ----------------------------------------------------------------------------------
+
+interface CursorBody {
+  v: 1;
+  after: string;
+  q: string;
+}
+
+const queryFingerprint = (actor: Actor, q: ListTokensInput) => [actor.tenantId, actor.userId, q.owner ?? '', q.status ?? ''].join('\u0000');
+
+function encodeCursor(after: string, fingerprint: string): string {
+  return Buffer.from(JSON.stringify({ v: 1, after, q: hashFingerprint(fingerprint) } satisfies CursorBody)).toString('base64url');
+}
+
+function hashFingerprint(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619) >>> 0;
+  return h.toString(36);
+}
+
+function decodeCursor(cursor: string, fingerprint: string): string {
+  const bad = () => new ValidationError('The cursor is not valid for this list.', [{ path: 'cursor', message: 'not a cursor of this list' }]);
+  let body: Partial<CursorBody>;
+  try {
+    if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw bad();
+    body = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw bad();
+  }
+  if (!body || body.v !== 1 || typeof body.after !== 'string' || !CREATED_SK_PATTERN.test(body.after) || body.q !== hashFingerprint(fingerprint)) {
+    throw bad();
+  }
+  return body.after;
+}
+
+export async function listTokens(actor: Actor, q: ListTokensInput): Promise<{ items: TokenJsonShape[]; nextCursor: string | null }> {
+  const fingerprint = queryFingerprint(actor, q);
+  const after = q.cursor ? decodeCursor(q.cursor, fingerprint) : undefined;
+  // A non-administrator asking for someone else's tokens sees none (they do not exist for them).
+  if (q.owner && q.owner !== actor.userId && !actor.isAdmin) return { items: [], nextCursor: null };
+  const at = now();
+  const where = q.owner || !actor.isAdmin
+    ? { index: 'byOwner' as const, ownerRef: ownerRefOf(actor.tenantId, q.owner ?? actor.userId) }
+    : { index: 'byTenant' as const, tenantId: actor.tenantId };
+  const page = await storeList(where, q.limit, after, (t) => canSee(actor, t) && (!q.status || statusOf(t, at) === q.status));
+  return { items: page.items.map((t) => toJson(t, at)), nextCursor: page.after ? encodeCursor(page.after, fingerprint) : null };
+}
+
+// ---- change --------------------------------------------------------------------------------
+
+const MAX_ATTEMPTS = 5;
+
+/** Re-reads and re-applies on a lost race, so concurrent changes serialize. */
+async function withRetry<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await attempt();
+    } catch (e) {
+      if (!(e instanceof ConditionFailed) || i >= MAX_ATTEMPTS) {
+        if (e instanceof ConditionFailed) throw new ConflictError('The token changed concurrently; retry.');
+        throw e;
+      }
+    }
+  }
+}
+
+export async function patchToken(actor: Actor, id: string, input: PatchTokenInput): Promise<TokenJsonShape> {
+  assertFuture(input.expiresAt, 'expiresAt');
+  return withRetry(async () => {
+    const token = await visibleToken(actor, id, true);
+    const at = now();
+    const next: TokenRecord = { ...token };
+    const events: DomainEvent[] = [];
+    if (input.name !== undefined) next.name = input.name;
+    if (input.description !== undefined) next.description = input.description;
+    if (input.expiresAt !== undefined) next.expiresAt = canonicalIso(input.expiresAt);
+
+    const needsOwner = input.permissions !== undefined || input.enabled === true;
+    const owner = needsOwner ? await getUser(token.tenantId, token.ownerId, true) : undefined;
+    const ownerHeld = owner && owner.status === 'active' ? effectivePermissions(owner) : [];
+
+    if (input.permissions !== undefined) {
+      if (token.legacy) throw new ConflictError("A legacy token's permissions are its owner's and cannot be changed; renew it first.");
+      const requested = normalizePermissions(input.permissions);
+      assertHeld(requested, ownerHeld); // never more than the owner holds now
+      if (actor.userId !== token.ownerId) assertHeld(requested, actor.permissions); // nor more than the admin holds
+      next.permissions = requested;
+    }
+
+    if (input.enabled === true && token.disabledAt) {
+      const blocker = tokenBlocker(owner);
+      if (blocker) throw new ConflictError(`The token cannot be enabled while its owner is ${blocker === 'sso' ? 'an SSO user' : blocker}.`);
+      if (statusOf({ disabledAt: null, expiresAt: next.expiresAt }, at) === 'expired') {
+        throw new ConflictError('The token has expired; move expiresAt into the future in the same request to enable it.');
+      }
+      if (!next.legacy && (!next.permissions || next.permissions.length === 0)) {
+        throw new ConflictError('The token has no permissions left; give it permissions in the same request to enable it.');
+      }
+      if (!next.legacy) assertHeld(next.permissions!, ownerHeld);
+      next.disabledAt = null;
+      next.disabledReason = null;
+    } else if (input.enabled === false && !token.disabledAt) {
+      next.disabledAt = new Date(at).toISOString();
+      next.disabledReason = 'manual';
+      events.push(event('TokenDisabled', next, { actorId: actor.userId, reason: 'manual' }));
+    }
+    next.updatedAt = new Date(at).toISOString();
+    const saved = await updateToken(next, token.version);
+    await publish(...events);
+    return toJson(saved, at);
+  });
+}
+
+export async function renewToken(actor: Actor, id: string, input: RenewTokenInput): Promise<{ token: TokenJsonShape; value: string }> {
+  const token = await getToken(id, true);
+  assertRevealable(actor, token);
+  const at = now();
+  const next: TokenRecord = { ...token };
+  if (token.legacy) {
+    // Renewing a legacy token turns it into a normal one and ends the UUID+secret login (§1.11).
+    const owner = await getUser(token.tenantId, token.ownerId, true);
+    const held = owner ? effectivePermissions(owner) : [];
+    if (tokenBlocker(owner) || held.length === 0) throw new ConflictError('The owner of this legacy token cannot hold tokens now.');
+    Object.assign(next, { legacy: false, permissions: held, legacyUuid: null, legacySecretSha256: null });
+  }
+  const value = mintValue(token.id, token.tenantId, token.ownerId);
+  const graceSeconds = input.graceSeconds ?? 0;
+  const expiry = token.expiresAt ? Date.parse(token.expiresAt) : Infinity;
+  const graceUntil = Math.min(at + graceSeconds * 1000, expiry);
+  const keepOld = graceSeconds > 0 && graceUntil > at && token.hash !== null;
+  Object.assign(next, {
+    hash: hashValue(value),
+    hint: hintOf(value),
+    sealed: await seal(value, token.id),
+    prevHash: keepOld ? token.hash : null,
+    prevHashUntil: keepOld ? new Date(graceUntil).toISOString() : null,
+    updatedAt: new Date(at).toISOString(),
+  });
+  let saved: TokenRecord;
+  try {
+    saved = await updateToken(next, token.version);
+  } catch (e) {
+    // Two renews raced: the other one won, and only its value works. Ours was never stored.
+    if (e instanceof ConditionFailed) throw new ConflictError('The token was changed or renewed concurrently; nothing was changed here.');
+    throw e;
+  }
+  await publish(event('TokenRenewed', saved, { actorId: actor.userId, graceUntil: next.prevHashUntil }));
+  return { token: toJson(saved, at), value };
+}
+
+export async function deleteToken(actor: Actor, id: string): Promise<void> {
+  await withRetry(async () => {
+    const token = await visibleToken(actor, id, true);
+    await storeDelete(token.id, token.version);
+    await publish(event('TokenDeleted', token, { actorId: actor.userId }));
+  });
+}
+

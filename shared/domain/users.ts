@@ -1,0 +1,141 @@
+// User changes (API.md §1.9, §1.10, §5): record the projection first, guarded by version, then
+// cascade to the user's tokens. Each token is one conditional write, so a crash leaves every
+// token either done or untouched, and a redelivery (same version = repeat) finishes the job.
+// Until it has, the authorizer's owner check already rejects what the cascade would disable.
+import { z } from 'zod';
+import { getConfig } from '../config.ts';
+import { ValidationError } from '../errors.ts';
+import { publish, type DomainEvent } from '../events/publish.ts';
+import { ConditionFailed } from '../store/client.ts';
+import { allTokensOf, getToken, updateToken, type DisabledReason, type TokenRecord } from '../store/tokens.ts';
+import { getUser, putUserIfNewer, type ProjectionWrite, type UserRecord } from '../store/users.ts';
+import { ownerRefOf } from '../token-value.ts';
+import { effectivePermissions } from './actor.ts';
+
+const id = z.string().regex(/^[A-Za-z0-9._:@|-]{1,128}$/, 'letters, digits and ._:@|- only, at most 128');
+const version = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+export const UserChangedDetail = z.object({
+  tenantId: id,
+  userId: id,
+  version,
+  role: z.string().min(1).max(64),
+  status: z.enum(['active', 'disabled']),
+  authMethod: z.enum(['password', 'sso']),
+  permissions: z.array(z.string().max(64)).max(100).optional(),
+  email: z.string().max(320).optional(),
+});
+
+export const UserDeletedDetail = z.object({ tenantId: id, userId: id, version });
+
+export type UserEvent =
+  | { detailType: 'UserChanged'; detail: z.infer<typeof UserChangedDetail> }
+  | { detailType: 'UserDeleted'; detail: z.infer<typeof UserDeletedDetail> };
+
+export const USER_EVENT_TYPES = ['UserChanged', 'UserDeleted'] as const;
+
+export function parseUserEvent(detailType: unknown, detail: unknown): UserEvent {
+  const schema = detailType === 'UserChanged' ? UserChangedDetail : detailType === 'UserDeleted' ? UserDeletedDetail : undefined;
+  if (!schema) throw new ValidationError(`Unknown detail-type ${JSON.stringify(detailType)}.`);
+  const parsed = schema.safeParse(detail);
+  if (!parsed.success) {
+    throw new ValidationError(
+      'Invalid event detail.',
+      parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+    );
+  }
+  return { detailType, detail: parsed.data } as UserEvent;
+}
+
+export interface CascadeReport {
+  projection: ProjectionWrite;
+  examined: number;
+  changed: number;
+  disabled: number;
+}
+
+const CASCADE_CONCURRENCY = 16;
+const MAX_ATTEMPTS = 6;
+
+export async function applyUserEvent(event: UserEvent): Promise<CascadeReport> {
+  const at = new Date(getConfig().clock.now()).toISOString();
+  const d = event.detail;
+  let record: Omit<UserRecord, 'ownerRef'>;
+  if (event.detailType === 'UserChanged') {
+    const c = event.detail;
+    record = {
+      tenantId: c.tenantId, userId: c.userId, version: c.version, role: c.role, permissions: c.permissions ?? null,
+      status: c.status, authMethod: c.authMethod, email: c.email ?? null, updatedAt: at,
+    };
+  } else {
+    const previous = await getUser(d.tenantId, d.userId, true);
+    record = {
+      tenantId: d.tenantId, userId: d.userId, version: d.version, role: previous?.role ?? 'none', permissions: [],
+      status: 'deleted', authMethod: previous?.authMethod ?? 'password', email: null, updatedAt: at,
+    };
+  }
+  const projection = await putUserIfNewer(record);
+  if (projection === 'stale') return { projection, examined: 0, changed: 0, disabled: 0 };
+  // Cascade from what is stored now: for a repeat that is this same version.
+  const user = (await getUser(d.tenantId, d.userId, true)) ?? { ...record, ownerRef: ownerRefOf(d.tenantId, d.userId) };
+  return { projection, ...(await cascade(user)) };
+}
+
+/** What the owner's state demands of one token, or undefined if it is already so. */
+export function cascadeChange(token: TokenRecord, owner: UserRecord, atIso: string): TokenRecord | undefined {
+  const reason: DisabledReason | null =
+    owner.status === 'deleted' ? 'owner_deleted' : owner.status === 'disabled' ? 'owner_disabled' : owner.authMethod === 'sso' ? 'owner_sso' : null;
+  const held = owner.status === 'active' ? effectivePermissions(owner) : [];
+  const next = { ...token };
+  if (!token.legacy && token.permissions) next.permissions = token.permissions.filter((p) => held.includes(p));
+  const revoked = token.legacy ? held.length === 0 : (next.permissions ?? []).length === 0;
+  if (!token.disabledAt && (reason || revoked)) {
+    next.disabledAt = atIso;
+    next.disabledReason = reason ?? 'permissions_revoked';
+  }
+  const changed = next.disabledAt !== token.disabledAt || (next.permissions ?? []).length !== (token.permissions ?? []).length;
+  if (!changed) return undefined;
+  next.updatedAt = atIso;
+  return next;
+}
+
+async function cascadeOne(token: TokenRecord, owner: UserRecord): Promise<'unchanged' | 'changed' | 'disabled'> {
+  let current: TokenRecord | undefined = token;
+  for (let attempt = 1; current; attempt++) {
+    const next = cascadeChange(current, owner, new Date(getConfig().clock.now()).toISOString());
+    if (!next) return 'unchanged';
+    try {
+      await updateToken(next, current.version);
+      if (next.disabledAt && !current.disabledAt) {
+        await publish(disabledEvent(next));
+        return 'disabled';
+      }
+      return 'changed';
+    } catch (e) {
+      if (!(e instanceof ConditionFailed) || attempt >= MAX_ATTEMPTS) throw e;
+      current = await getToken(token.id, true);
+    }
+  }
+  return 'unchanged';
+}
+
+const disabledEvent = (t: TokenRecord): DomainEvent => ({
+  detailType: 'TokenDisabled',
+  detail: { tenantId: t.tenantId, tokenId: t.id, ownerId: t.ownerId, name: t.name, visibility: t.visibility, at: t.disabledAt!, reason: t.disabledReason },
+});
+
+export async function cascade(owner: UserRecord): Promise<Omit<CascadeReport, 'projection'>> {
+  const report = { examined: 0, changed: 0, disabled: 0 };
+  for await (const page of allTokensOf(owner.ownerRef)) {
+    const mine = page.filter((t) => t.tenantId === owner.tenantId && t.ownerId === owner.userId);
+    report.examined += mine.length;
+    for (let i = 0; i < mine.length; i += CASCADE_CONCURRENCY) {
+      const outcomes = await Promise.all(mine.slice(i, i + CASCADE_CONCURRENCY).map((t) => cascadeOne(t, owner)));
+      for (const o of outcomes) {
+        if (o !== 'unchanged') report.changed++;
+        if (o === 'disabled') report.disabled++;
+      }
+    }
+  }
+  return report;
+}

@@ -1,0 +1,132 @@
+// Verification: the authorizer's rules (API.md §1.3–§1.5, §1.10, §1.11, §4).
+//
+// A `tsr_` value carries its token id and its owner's ref, so the uncached path is one
+// BatchGetItem (token + owner projection) and a constant-time hash comparison. Malformed and
+// mistyped values are refused before any read. A legacy UUID+secret needs two reads (the
+// credential does not name its owner). Decisions are cached per container on the service
+// clock: acceptances for cacheSeconds, denials never longer.
+import { getConfig } from '../config.ts';
+import { logger } from '../log.ts';
+import { getTokenWithOwner, getToken, touchLastUsed, type TokenRecord } from '../store/tokens.ts';
+import { getUser, type UserRecord } from '../store/users.ts';
+import { hashValue, hashesEqual, hexHashesEqual, legacyTokenId, parseValue, sha256Hex } from '../token-value.ts';
+import { effectivePermissions, tokenBlocker } from './actor.ts';
+import { statusOf } from './lifecycle.ts';
+
+export type Credential = { kind: 'value'; value: string } | { kind: 'legacy'; uuid: string; secret: string };
+
+export type DenyReason =
+  | 'malformed'
+  | 'unknown'
+  | 'mismatch'
+  | 'disabled'
+  | 'expired'
+  | 'owner_inactive'
+  | 'no_permissions'
+  | 'permission_missing';
+
+export interface Grant {
+  tenantId: string;
+  userId: string;
+  tokenId: string;
+  permissions: string[];
+}
+
+export type Decision = { allow: true; grant: Grant } | { allow: false; reason: DenyReason };
+
+const LAST_USED_INTERVAL_MS = 60_000;
+const CACHE_MAX_ENTRIES = 10_000;
+
+interface Cached {
+  decision: Decision;
+  freshUntil: number;
+}
+
+const cache = new Map<string, Cached>();
+const lastTouched = new Map<string, number>();
+
+export function clearVerifyCaches(): void {
+  cache.clear();
+  lastTouched.clear();
+}
+
+const deny = (reason: DenyReason): Decision => ({ allow: false, reason });
+
+function decide(token: TokenRecord | undefined, owner: UserRecord | undefined, nowMs: number): Decision {
+  if (!token) return deny('unknown');
+  const status = statusOf(token, nowMs);
+  if (status !== 'enabled') return deny(status);
+  if (!owner || owner.tenantId !== token.tenantId || owner.userId !== token.ownerId || tokenBlocker(owner)) {
+    return deny('owner_inactive');
+  }
+  const held = effectivePermissions(owner);
+  // The owner's current permissions bound the token even before a narrowing cascade has run.
+  const permissions = token.legacy ? held : (token.permissions ?? []).filter((p) => held.includes(p));
+  if (permissions.length === 0) return deny('no_permissions');
+  return { allow: true, grant: { tenantId: token.tenantId, userId: token.ownerId, tokenId: token.id, permissions } };
+}
+
+async function verifyValue(value: string, nowMs: number): Promise<Decision> {
+  const parsed = parseValue(value);
+  if (!parsed) return deny('malformed');
+  const { token, owner } = await getTokenWithOwner(parsed.tokenId, parsed.ownerRef);
+  if (!token) return deny('unknown');
+  const hash = hashValue(value);
+  const current = hashesEqual(hash, token.hash ?? undefined);
+  const inGrace = !current && token.prevHashUntil !== null && Date.parse(token.prevHashUntil) > nowMs && hashesEqual(hash, token.prevHash ?? undefined);
+  if (!current && !inGrace) return deny('mismatch');
+  return decide(token, owner, nowMs);
+}
+
+async function verifyLegacy(uuid: string, secret: string, nowMs: number): Promise<Decision> {
+  if (!/^[0-9a-fA-F-]{32,36}$/.test(uuid) || secret.length === 0 || secret.length > 512) return deny('malformed');
+  const token = await getToken(legacyTokenId(uuid));
+  if (!token || !token.legacy || token.legacyUuid?.toLowerCase() !== uuid.toLowerCase()) return deny('unknown');
+  if (!hexHashesEqual(sha256Hex(secret), token.legacySecretSha256 ?? undefined)) return deny('mismatch');
+  const owner = await getUser(token.tenantId, token.ownerId);
+  return decide(token, owner, nowMs);
+}
+
+const cacheKey = (c: Credential) => (c.kind === 'value' ? c.value : `legacy\u0000${c.uuid.toLowerCase()}\u0000${sha256Hex(c.secret)}`);
+
+/** Verifies a credential, from the container cache when fresh. Store failures propagate. */
+export async function verify(credential: Credential): Promise<Decision> {
+  const { clock, authorizer } = getConfig();
+  const nowMs = clock.now();
+  const key = cacheKey(credential);
+  const hit = cache.get(key);
+  let decision: Decision;
+  if (hit && hit.freshUntil > nowMs) {
+    decision = hit.decision;
+  } else {
+    decision =
+      credential.kind === 'value'
+        ? await verifyValue(credential.value, nowMs)
+        : await verifyLegacy(credential.uuid, credential.secret, nowMs);
+    const seconds = decision.allow ? authorizer.cacheSeconds : authorizer.denyCacheSeconds;
+    if (seconds > 0 && !(decision.allow === false && decision.reason === 'malformed')) {
+      if (cache.size >= CACHE_MAX_ENTRIES) cache.delete(cache.keys().next().value!);
+      cache.set(key, { decision, freshUntil: nowMs + seconds * 1000 });
+    }
+  }
+  if (decision.allow) recordUse(decision.grant.tokenId, nowMs);
+  return decision;
+}
+
+/** lastUsedAt, at most once a minute per token, off the response path; failures never deny. */
+function recordUse(tokenId: string, nowMs: number): void {
+  const last = lastTouched.get(tokenId);
+  if (last !== undefined && nowMs - last < LAST_USED_INTERVAL_MS) return;
+  if (lastTouched.size >= CACHE_MAX_ENTRIES) lastTouched.delete(lastTouched.keys().next().value!);
+  lastTouched.set(tokenId, nowMs);
+  void touchLastUsed(tokenId, nowMs, LAST_USED_INTERVAL_MS).catch((error) =>
+    logger.warn('lastUsedAt not recorded', { tokenId, error: error as Error }),
+  );
+}
+
+/** Permissions a route requires, from the configured map (route key, or METHOD /resource). */
+export function requiredPermissions(routeKey: string): string[] {
+  return getConfig().authorizer.routePermissions[routeKey] ?? [];
+}
+
+export const missingFor = (grant: Grant, required: readonly string[]) => required.filter((p) => !grant.permissions.includes(p));

@@ -1,0 +1,64 @@
+// Tessera's own domain events (issue 5), published to the service's EventBridge bus after the
+// write they describe has succeeded. Publishing is best effort: a failure is logged and never
+// turns a completed change into an error. Events never carry a value, a secret or a hash.
+import { getConfig } from '../config.ts';
+import { logger } from '../log.ts';
+
+export type DomainEventType = 'TokenCreated' | 'TokenDisabled' | 'TokenRenewed' | 'TokenDeleted' | 'TokenExpiringSoon';
+
+export interface DomainEvent {
+  detailType: DomainEventType;
+  detail: {
+    tenantId: string;
+    tokenId: string;
+    ownerId: string;
+    name: string;
+    visibility: 'private' | 'shared';
+    at: string;
+    actorId?: string;
+    reason?: string | null;
+    expiresAt?: string | null;
+    graceUntil?: string | null;
+  };
+}
+
+export type EventSink = (events: DomainEvent[]) => Promise<void>;
+
+let sink: EventSink | undefined;
+
+/** The local runtime and tests register their own sink; in AWS the bus is the sink. */
+export function setEventSink(next: EventSink | undefined): void {
+  sink = next;
+}
+
+async function eventBridgeSink(events: DomainEvent[]): Promise<void> {
+  const config = getConfig();
+  if (!config.eventBus) return;
+  const { EventBridgeClient, PutEventsCommand } = await import('@aws-sdk/client-eventbridge');
+  const client = (eventBridgeSink as { client?: InstanceType<typeof EventBridgeClient> }).client ??= new EventBridgeClient({
+    region: config.region,
+    maxAttempts: config.sdk.maxAttempts,
+  });
+  for (let i = 0; i < events.length; i += 10) {
+    const out = await client.send(
+      new PutEventsCommand({
+        Entries: events.slice(i, i + 10).map((e) => ({
+          EventBusName: config.eventBus,
+          Source: config.eventSource,
+          DetailType: e.detailType,
+          Detail: JSON.stringify(e.detail),
+        })),
+      }),
+    );
+    if (out.FailedEntryCount) logger.warn('some domain events were not published', { failed: out.FailedEntryCount });
+  }
+}
+
+export async function publish(...events: DomainEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  try {
+    await (sink ?? eventBridgeSink)(events);
+  } catch (error) {
+    logger.warn('domain events not published', { error: error as Error, types: events.map((e) => e.detailType) });
+  }
+}

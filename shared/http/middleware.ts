@@ -1,0 +1,97 @@
+// The one middleware chain for API Gateway HTTP API (payload 2.0) routes:
+// header normalizer -> body (size, JSON) -> validation -> handler, with the error mapper last.
+// Handlers get parsed, validated input and return {status, body}; they never catch.
+import middy from '@middy/core';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import type { z } from 'zod';
+import type { Claims } from '../domain/actor.ts';
+import { PayloadTooLargeError, UnauthenticatedError, ValidationError } from '../errors.ts';
+import { errorResponse } from './respond.ts';
+
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export interface Request<B, Q, P> {
+  body: B;
+  query: Q;
+  params: P;
+  claims: Claims;
+  requestId: string;
+}
+
+export interface Reply {
+  status: number;
+  body?: unknown;
+}
+
+type Schema = z.ZodType;
+type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
+
+export interface RouteSpec<B extends Schema | undefined, Q extends Schema | undefined, P extends Schema | undefined> {
+  auth: 'jwt' | 'none';
+  body?: B;
+  query?: Q;
+  params?: P;
+  run: (req: Request<Out<B>, Out<Q>, Out<P>>) => Promise<Reply>;
+}
+
+type Event = APIGatewayProxyEventV2WithJWTAuthorizer;
+
+function validate<S extends Schema>(schema: S, input: unknown, where: string): z.output<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const fields = result.error.issues.map((i) => ({ path: [where, ...i.path].join('.'), message: i.message }));
+  throw new ValidationError(`Invalid ${where}: ${fields.map((f) => `${f.path}: ${f.message}`).join('; ')}`, fields);
+}
+
+function readBody(event: Event): unknown {
+  if (event.body === undefined || event.body === null || event.body === '') return undefined;
+  const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+  if (raw.length > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES);
+  const type = event.headers?.['content-type'];
+  if (type && !/^application\/(.+\+)?json\b/i.test(type)) throw new ValidationError('The body must be JSON (Content-Type: application/json).');
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new ValidationError('The body is not valid JSON.');
+  }
+}
+
+function claimsOf(event: Event): Claims {
+  const claims = event.requestContext?.authorizer?.jwt?.claims ?? {};
+  const userId = claims.sub;
+  const tenantId = claims.tenant_id;
+  if (typeof userId !== 'string' || typeof tenantId !== 'string' || !userId || !tenantId) throw new UnauthenticatedError();
+  return { userId, tenantId };
+}
+
+export function httpRoute<B extends Schema | undefined, Q extends Schema | undefined, P extends Schema | undefined>(
+  spec: RouteSpec<B, Q, P>,
+) {
+  const core = async (event: Event, context: Context): Promise<APIGatewayProxyResultV2> => {
+    const requestId = event.requestContext?.requestId ?? context?.awsRequestId ?? 'unknown';
+    const body = readBody(event);
+    const req = {
+      requestId,
+      claims: spec.auth === 'jwt' ? claimsOf(event) : { userId: '', tenantId: '' },
+      body: spec.body ? validate(spec.body, body ?? {}, 'body') : undefined,
+      query: spec.query ? validate(spec.query, event.queryStringParameters ?? {}, 'query') : undefined,
+      params: spec.params ? validate(spec.params, event.pathParameters ?? {}, 'path') : undefined,
+    } as Request<Out<B>, Out<Q>, Out<P>>;
+    const reply = await spec.run(req);
+    return {
+      statusCode: reply.status,
+      headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+      body: reply.body === undefined ? '' : JSON.stringify(reply.body),
+    };
+  };
+  return middy<Event, APIGatewayProxyResultV2>()
+    .use(httpHeaderNormalizer())
+    .use({
+      onError: async (request) => {
+        const requestId = request.event?.requestContext?.requestId ?? request.context?.awsRequestId ?? 'unknown';
+        request.response = errorResponse(request.error, requestId);
+      },
+    })
+    .handler(core);
+}

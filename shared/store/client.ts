@@ -1,0 +1,58 @@
+// The one DynamoDB client: explicit timeouts, bounded retries with jitter (the SDK's standard
+// strategy), keep-alive. Store failures become UnavailableError (503); conditional-check
+// failures become ConditionFailed, which the repositories turn into domain answers.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { getConfig } from '../config.ts';
+import { UnavailableError } from '../errors.ts';
+
+let doc: DynamoDBDocumentClient | undefined;
+
+export function store(): DynamoDBDocumentClient {
+  if (doc) return doc;
+  const config = getConfig();
+  const base = new DynamoDBClient({
+    region: config.region,
+    endpoint: config.storeEndpoint,
+    maxAttempts: config.sdk.maxAttempts,
+    retryMode: 'standard',
+    requestHandler: new NodeHttpHandler({
+      connectionTimeout: config.sdk.connectTimeoutMs,
+      requestTimeout: config.sdk.requestTimeoutMs,
+      httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 64 }),
+      httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
+    }),
+    ...(config.storeEndpoint ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+  });
+  doc = DynamoDBDocumentClient.from(base, { marshallOptions: { removeUndefinedValues: true } });
+  return doc;
+}
+
+/** Drops the client (tests and the local runtime after a config change). */
+export function resetStore(): void {
+  doc?.destroy();
+  doc = undefined;
+}
+
+export class ConditionFailed extends Error {
+  constructor(readonly item?: Record<string, unknown>) {
+    super('condition failed');
+  }
+}
+
+const isConditionFailure = (e: unknown) =>
+  e instanceof Error && (e.name === 'ConditionalCheckFailedException' || e.name === 'TransactionCanceledException');
+
+/** Runs one store call and maps its failures into the closed error set. */
+export async function storeCall<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (e) {
+    if (e instanceof ConditionFailed || e instanceof UnavailableError) throw e;
+    if (isConditionFailure(e)) throw new ConditionFailed((e as { Item?: Record<string, unknown> }).Item);
+    throw new UnavailableError(undefined, 1);
+  }
+}

@@ -1,0 +1,27 @@
+// Every key of the single table is built here, one builder per item type; no other module
+// concatenates "TOKEN#" or "USER#". The access patterns these keys serve are listed in
+// shared/store/README.md.
+import { ownerRefOf } from '../token-value.ts';
+
+export const tokenKeys = {
+  /** Primary key: one item per token, addressed by id (GetItem, BatchGetItem). */
+  primary: (tokenId: string) => ({ pk: `TOKEN#${tokenId}`, sk: 'TOKEN' }),
+  /** byOwner: a user's tokens, newest first. */
+  ownerPk: (ownerRef: string) => `OWNER#${ownerRef}`,
+  /** byTenant: a tenant's tokens, newest first. */
+  tenantPk: (tenantId: string) => `TENANT#${tenantId}`,
+  /** Shared sort key of byOwner and byTenant: creation time, then id for uniqueness. */
+  createdSk: (createdAt: string, tokenId: string) => `${createdAt}#${tokenId}`,
+  /** byExpiryDay: tokens expiring on one UTC day (sparse: only tokens with an expiry). */
+  expiryPk: (expiresAt: string) => `EXPIRY#${expiresAt.slice(0, 10)}`,
+  expirySk: (expiresAt: string, tokenId: string) => `${expiresAt}#${tokenId}`,
+};
+
+export const userKeys = {
+  /** The user projection, addressed by the owner ref that every token value carries. */
+  primaryByRef: (ownerRef: string) => ({ pk: `USER#${ownerRef}`, sk: 'USER' }),
+  primary: (tenantId: string, userId: string) => userKeys.primaryByRef(ownerRefOf(tenantId, userId)),
+};
+
+/** A list cursor names a position by its sort key only; the partition comes from the query. */
+export const CREATED_SK_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#tok_[0-9A-Za-z]{17}$/;

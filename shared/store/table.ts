@@ -1,0 +1,70 @@
+// The single table's shape, as data. CDK (infra/) and the local runtime (local/) both
+// create the table from this definition, so the two can never drift apart.
+
+export interface IndexDefinition {
+  /** Named for the access pattern it serves. */
+  readonly name: string;
+  readonly partitionKey: string;
+  readonly sortKey: string;
+  readonly purpose: string;
+}
+
+export const TABLE = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  /** Epoch seconds; DynamoDB TTL deletes the item some time after it (AWS: typically within 48 h). */
+  ttlAttribute: 'ttl',
+  indexes: [
+    {
+      name: 'byOwner',
+      partitionKey: 'ownerPk',
+      sortKey: 'createdSk',
+      purpose: "a user's tokens, newest first (own list, owner filter, cascades)",
+    },
+    {
+      name: 'byTenant',
+      partitionKey: 'tenantPk',
+      sortKey: 'createdSk',
+      purpose: "every token of a tenant, newest first (administrators' list)",
+    },
+    {
+      name: 'byExpiryDay',
+      partitionKey: 'expiryPk',
+      sortKey: 'expirySk',
+      purpose: 'tokens expiring on a given UTC day (TokenExpiringSoon notices); sparse',
+    },
+  ] satisfies IndexDefinition[],
+} as const;
+
+export type IndexName = (typeof TABLE.indexes)[number]['name'];
+
+/** Every key attribute is a string. */
+export function keyAttributes(): string[] {
+  const names = new Set<string>([TABLE.partitionKey, TABLE.sortKey]);
+  for (const index of TABLE.indexes) {
+    names.add(index.partitionKey);
+    names.add(index.sortKey);
+  }
+  return [...names];
+}
+
+/** The CreateTable input that the local runtime uses; CDK builds the same from TABLE. */
+export function createTableInput(tableName: string) {
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST' as const,
+    AttributeDefinitions: keyAttributes().map((AttributeName) => ({ AttributeName, AttributeType: 'S' as const })),
+    KeySchema: [
+      { AttributeName: TABLE.partitionKey, KeyType: 'HASH' as const },
+      { AttributeName: TABLE.sortKey, KeyType: 'RANGE' as const },
+    ],
+    GlobalSecondaryIndexes: TABLE.indexes.map((index) => ({
+      IndexName: index.name,
+      KeySchema: [
+        { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
+        { AttributeName: index.sortKey, KeyType: 'RANGE' as const },
+      ],
+      Projection: { ProjectionType: 'ALL' as const },
+    })),
+  };
+}
