@@ -1,0 +1,21 @@
+// One embedded dynalite (in memory, 127.0.0.1, random port) for the whole run; every test file
+// gets its own table in it (test/helpers/app.ts).
+import type { TestProject } from 'vitest/node';
+import { startStore, type EmbeddedStore } from '../local/store.ts';
+
+let store: EmbeddedStore | undefined;
+
+export async function setup(project: TestProject) {
+  store = await startStore({});
+  project.provide('storeEndpoint', store.endpoint);
+}
+
+export async function teardown() {
+  await store?.close();
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    storeEndpoint: string;
+  }
+}
