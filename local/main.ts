@@ -45,3 +45,4 @@ Press Ctrl-C to stop.`);
   }
   throw e;
 }
+export {};

@@ -9,7 +9,20 @@ const STATUS_TEXT: Record<number, string> = {
   404: 'NOT_FOUND', 409: 'CONFLICT', 413: 'Body larger than 64 KiB', 503: 'UNAVAILABLE: store failed, nothing written; retry',
 };
 
-const schemaOf = (s: z.ZodType, io: 'input' | 'output') => z.toJSONSchema(s, { target: 'draft-2020-12', io, unrepresentable: 'any' });
+const ref = (id: string) => `#/components/schemas/${id}`;
+
+/** A named schema (meta id) becomes a $ref to components; an unnamed one is inlined. */
+function schemaOf(s: z.ZodType, io: 'input' | 'output') {
+  const id = z.globalRegistry.get(s)?.id;
+  if (id) return { $ref: ref(id) };
+  const { $schema: _, ...json } = z.toJSONSchema(s, { target: 'draft-2020-12', io, unrepresentable: 'any' });
+  return json;
+}
+
+function components() {
+  const { schemas } = z.toJSONSchema(z.globalRegistry, { target: 'draft-2020-12', unrepresentable: 'any', uri: ref });
+  return Object.fromEntries(Object.entries(schemas).map(([id, { $schema: _, ...rest }]) => [id, rest]));
+}
 
 export function openApiDocument() {
   const paths: Record<string, Record<string, unknown>> = {};
@@ -43,7 +56,7 @@ export function openApiDocument() {
   return {
     openapi: '3.1.0',
     info: { title: 'Tessera management API', version: '1.0.0', description: 'API tokens: see API.md for the rules.' },
-    components: { securitySchemes: { bearerJwt: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    components: { schemas: components(), securitySchemes: { bearerJwt: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
     paths,
   };
 }
