@@ -206,7 +206,7 @@ export async function patchToken(actor: Actor, id: string, input: PatchTokenInpu
 
     const needsOwner = input.permissions !== undefined || input.enabled === true;
     const owner = needsOwner ? await getUser(token.tenantId, token.ownerId, true) : undefined;
-    const ownerHeld = owner && owner.status === 'active' ? effectivePermissions(owner) : [];
+    const ownerHeld = owner && owner.status !== 'deleted' ? effectivePermissions(owner) : [];
 
     if (input.permissions !== undefined) {
       if (token.legacy) throw new ConflictError("A legacy token's permissions are its owner's and cannot be changed; renew it first.");

@@ -85,7 +85,8 @@ export async function applyUserEvent(event: UserEvent): Promise<CascadeReport> {
 export function cascadeChange(token: TokenRecord, owner: UserRecord, atIso: string): TokenRecord | undefined {
   const reason: DisabledReason | null =
     owner.status === 'deleted' ? 'owner_deleted' : owner.status === 'disabled' ? 'owner_disabled' : owner.authMethod === 'sso' ? 'owner_sso' : null;
-  const held = owner.status === 'active' ? effectivePermissions(owner) : [];
+  // Disabling the owner disables tokens without trimming them; only what the role lost is trimmed.
+  const held = effectivePermissions(owner);
   const next = { ...token };
   if (!token.legacy && token.permissions) next.permissions = token.permissions.filter((p) => held.includes(p));
   const revoked = token.legacy ? held.length === 0 : (next.permissions ?? []).length === 0;
