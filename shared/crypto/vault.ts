@@ -54,9 +54,17 @@ const DATA_KEY_MAX_AGE_MS = 3600_000;
 export function kmsKeySource(keyId: string): KeySource {
   const plain = new Map<string, Buffer>();
   let current: (SealingKey & { at: number }) | undefined;
+  let client: import('@aws-sdk/client-kms').KMSClient | undefined;
   const kms = async () => {
     const { KMSClient } = await import('@aws-sdk/client-kms');
-    return new KMSClient({ region: getConfig().region, maxAttempts: getConfig().sdk.maxAttempts });
+    const { region, sdk } = getConfig();
+    // Same bounds as the store client: a hanging KMS call must end, not hold the request.
+    client ??= new KMSClient({
+      region,
+      maxAttempts: sdk.maxAttempts,
+      requestHandler: { connectionTimeout: sdk.connectTimeoutMs, requestTimeout: sdk.requestTimeoutMs, throwOnRequestTimeout: true },
+    });
+    return client;
   };
   return {
     async current() {

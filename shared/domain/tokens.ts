@@ -29,6 +29,8 @@ import { hashValue, hintOf, mintValue, ownerRefOf } from '../token-value.ts';
 import { assertRevealable, assertVisible, canSee } from './access.ts';
 import { effectivePermissions, tokenBlocker, type Actor } from './actor.ts';
 import { deleteAtOf, statusOf } from './lifecycle.ts';
+import { cascadeChange } from './users.ts';
+import { logger } from '../log.ts';
 
 const now = () => getConfig().clock.now();
 const isoNow = () => new Date(now()).toISOString();
@@ -107,7 +109,39 @@ export async function createToken(actor: Actor, input: CreateTokenInput): Promis
   };
   await insertToken(record);
   await publish(event('TokenCreated', record, { actorId: actor.userId, expiresAt: record.expiresAt }));
-  return { token: toJson(record), value };
+  const settled = await settleOwnerChange(record, actor.user.version);
+  return { token: toJson(settled), value };
+}
+
+/**
+ * A user change recorded while a token was being created may have cascaded before the token
+ * existed, leaving it enabled under a disabled owner. Re-reading the owner after the insert and
+ * applying the cascade rule gives what "create, then change" gives (§1.10). Best effort: the
+ * authorizer checks the owner anyway, and the create has already succeeded.
+ */
+async function settleOwnerChange(record: TokenRecord, seenVersion: number): Promise<TokenRecord> {
+  try {
+    const owner = await getUser(record.tenantId, record.ownerId, true);
+    let current: TokenRecord | undefined = record;
+    for (let attempt = 1; owner && owner.version !== seenVersion && current && attempt <= MAX_ATTEMPTS; attempt++) {
+      const next = cascadeChange(current, owner, isoNow());
+      if (!next) return current;
+      try {
+        const saved = await updateToken(next, current.version);
+        if (saved.disabledAt && !current.disabledAt) {
+          await publish(event('TokenDisabled', saved, { reason: saved.disabledReason }));
+        }
+        return saved;
+      } catch (e) {
+        if (!(e instanceof ConditionFailed)) throw e;
+        current = await getToken(record.id, true);
+      }
+    }
+    return current ?? record;
+  } catch (error) {
+    logger.warn('token created; its owner could not be re-read', { tokenId: record.id, error: error as Error });
+    return record;
+  }
 }
 
 async function visibleToken(actor: Actor, id: string, consistent = false): Promise<TokenRecord> {

@@ -38,6 +38,7 @@ async function eventBridgeSink(events: DomainEvent[]): Promise<void> {
   const client = (eventBridgeSink as { client?: InstanceType<typeof EventBridgeClient> }).client ??= new EventBridgeClient({
     region: config.region,
     maxAttempts: config.sdk.maxAttempts,
+    requestHandler: { connectionTimeout: config.sdk.connectTimeoutMs, requestTimeout: config.sdk.requestTimeoutMs, throwOnRequestTimeout: true },
   });
   for (let i = 0; i < events.length; i += 10) {
     const out = await client.send(

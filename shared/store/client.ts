@@ -22,6 +22,8 @@ export function store(): DynamoDBDocumentClient {
     requestHandler: new NodeHttpHandler({
       connectionTimeout: config.sdk.connectTimeoutMs,
       requestTimeout: config.sdk.requestTimeoutMs,
+      // Without this the SDK only logs a warning when requestTimeout passes and keeps waiting.
+      throwOnRequestTimeout: true,
       httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 64 }),
       httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
     }),
