@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { getConfig } from '../config.ts';
 import { ConditionFailed } from '../store/client.ts';
+import { isLegacyRevoked } from '../store/legacy.ts';
 import { insertToken, type TokenRecord } from '../store/tokens.ts';
 import { getUser } from '../store/users.ts';
 import { legacyTokenId, ownerRefOf } from '../token-value.ts';
@@ -17,7 +18,7 @@ export const LegacyCredential = z.object({
 
 export const LegacyImportBody = z.object({ credentials: z.array(z.unknown()).max(10_000) });
 
-export type SkipReason = 'invalid' | 'unknown_user' | 'sso_user' | 'already_imported';
+export type SkipReason = 'invalid' | 'unknown_user' | 'sso_user' | 'already_imported' | 'revoked';
 
 export interface ImportReport {
   imported: number;
@@ -44,8 +45,12 @@ export async function importLegacy(records: unknown[]): Promise<ImportReport> {
       report.skipped.push({ uuid: c.uuid, reason: 'sso_user' });
       continue;
     }
-    const at = new Date(getConfig().clock.now()).toISOString();
     const uuid = c.uuid.toLowerCase();
+    if (await isLegacyRevoked(uuid)) {
+      report.skipped.push({ uuid: c.uuid, reason: 'revoked' });
+      continue;
+    }
+    const at = new Date(getConfig().clock.now()).toISOString();
     const record: TokenRecord = {
       id: legacyTokenId(uuid),
       tenantId: c.tenantId,

@@ -23,5 +23,10 @@ export const userKeys = {
   primary: (tenantId: string, userId: string) => userKeys.primaryByRef(ownerRefOf(tenantId, userId)),
 };
 
+export const legacyKeys = {
+  /** Marks a legacy UUID whose token was deleted, so a re-run import cannot bring it back. */
+  revoked: (uuid: string) => ({ pk: `LEGACY#${uuid.toLowerCase()}`, sk: 'REVOKED' }),
+};
+
 /** A list cursor names a position by its sort key only; the partition comes from the query. */
 export const CREATED_SK_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#tok_[0-9A-Za-z]{17}$/;

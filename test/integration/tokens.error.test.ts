@@ -1,6 +1,6 @@
 // The management API's error answers (API.md §3): exact codes, field messages, never a 500.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { startTestApp, type Reply, type TestApp } from '../helpers/app.ts';
 
 let app: TestApp;
 let bob: string;
@@ -17,7 +17,7 @@ afterAll(async () => app?.close());
 const DAY_MS = 86_400_000;
 const future = (days: number) => new Date(Date.now() + days * DAY_MS).toISOString();
 
-async function expectError(r: Awaited<ReturnType<TestApp['request']>>, status: number, code: string) {
+async function expectError(r: Reply, status: number, code: string) {
   expect(r.status, r.text).toBe(status);
   expect(r.body.error.code).toBe(code);
   expect(typeof r.body.error.message).toBe('string');
