@@ -3,7 +3,7 @@
 // Handlers get parsed, validated input and return {status, body}; they never catch.
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
-import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2 } from 'aws-lambda';
 import type { z } from 'zod';
 import type { Claims } from '../domain/actor.ts';
 import { PayloadTooLargeError, UnauthenticatedError, ValidationError } from '../errors.ts';
@@ -64,33 +64,52 @@ function claimsOf(event: Event): Claims {
   return { userId, tenantId };
 }
 
-export function httpRoute<B extends Schema | undefined, Q extends Schema | undefined, P extends Schema | undefined>(
-  spec: RouteSpec<B, Q, P>,
-) {
-  const core = async (event: Event, context: Context): Promise<APIGatewayProxyResultV2> => {
-    const requestId = event.requestContext?.requestId ?? context?.awsRequestId ?? 'unknown';
-    const body = readBody(event);
-    const req = {
-      requestId,
+type Parsed<B, Q, P> = Event & { tessera?: Request<B, Q, P> };
+
+/** Body: size limit (413) and JSON (400). */
+const jsonBody = (): middy.MiddlewareObj<Parsed<unknown, unknown, unknown>> => ({
+  before: async ({ event }) => {
+    event.tessera = { body: readBody(event) } as Request<unknown, unknown, unknown>;
+  },
+});
+
+/** Validation of claims, body, query and path against the route's schemas (400 with fields). */
+const validation = <B, Q, P>(spec: RouteSpec<Schema | undefined, Schema | undefined, Schema | undefined>): middy.MiddlewareObj<Parsed<B, Q, P>> => ({
+  before: async ({ event, context }) => {
+    const body = event.tessera?.body;
+    event.tessera = {
+      requestId: event.requestContext?.requestId ?? context?.awsRequestId ?? 'unknown',
       claims: spec.auth === 'jwt' ? claimsOf(event) : { userId: '', tenantId: '' },
       body: spec.body ? validate(spec.body, body ?? {}, 'body') : undefined,
       query: spec.query ? validate(spec.query, event.queryStringParameters ?? {}, 'query') : undefined,
       params: spec.params ? validate(spec.params, event.pathParameters ?? {}, 'path') : undefined,
-    } as Request<Out<B>, Out<Q>, Out<P>>;
-    const reply = await spec.run(req);
-    return {
-      statusCode: reply.status,
-      headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
-      body: reply.body === undefined ? '' : JSON.stringify(reply.body),
-    };
-  };
-  return middy<Event, APIGatewayProxyResultV2>()
+    } as Request<B, Q, P>;
+  },
+});
+
+/** Last: every error becomes the envelope of API.md §3 (shared/http/respond.ts). */
+const errorEnvelope = (): middy.MiddlewareObj<Event, APIGatewayProxyResultV2> => ({
+  onError: async (request) => {
+    const requestId = request.event?.requestContext?.requestId ?? request.context?.awsRequestId ?? 'unknown';
+    request.response = errorResponse(request.error, requestId);
+  },
+});
+
+export function httpRoute<B extends Schema | undefined, Q extends Schema | undefined, P extends Schema | undefined>(
+  spec: RouteSpec<B, Q, P>,
+) {
+  type R = Request<Out<B>, Out<Q>, Out<P>>;
+  return middy<Parsed<Out<B>, Out<Q>, Out<P>>, APIGatewayProxyResultV2>()
     .use(httpHeaderNormalizer())
-    .use({
-      onError: async (request) => {
-        const requestId = request.event?.requestContext?.requestId ?? request.context?.awsRequestId ?? 'unknown';
-        request.response = errorResponse(request.error, requestId);
-      },
-    })
-    .handler(core);
+    .use(jsonBody() as middy.MiddlewareObj<Parsed<Out<B>, Out<Q>, Out<P>>>)
+    .use(validation<Out<B>, Out<Q>, Out<P>>(spec as RouteSpec<Schema | undefined, Schema | undefined, Schema | undefined>))
+    .use(errorEnvelope() as middy.MiddlewareObj<Parsed<Out<B>, Out<Q>, Out<P>>, APIGatewayProxyResultV2>)
+    .handler(async (event) => {
+      const reply = await spec.run(event.tessera as R);
+      return {
+        statusCode: reply.status,
+        headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+        body: reply.body === undefined ? '' : JSON.stringify(reply.body),
+      };
+    });
 }
