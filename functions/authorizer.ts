@@ -20,20 +20,24 @@ export async function handler(event: AuthorizerEvent) {
     if (kind === 'http') return { isAuthorized: false };
     throw new Error('Unauthorized');
   }
-  let decision: Decision = await verify(credential);
+  const verified = await verify(credential);
   const route = routeOf(event);
-  if (decision.allow && missingFor(decision.grant, requiredPermissions(route)).length > 0) {
-    decision = { allow: false, reason: 'permission_missing' };
-  }
+  const decision: Decision =
+    verified.allow && missingFor(verified.grant, requiredPermissions(route)).length > 0
+      ? { allow: false, reason: 'permission_missing' }
+      : verified;
   latency('VerifyLatency', performance.now() - started);
   count(decision.allow ? 'Verified' : 'Denied', decision.allow ? {} : { reason: decision.reason });
   if (!decision.allow) logger.info('denied', { reason: decision.reason, route, kind });
   if (kind === 'http') return httpResponse(decision);
+  // API Gateway caches a REST policy per token for every method of the API, so a valid token that
+  // lacks this route's permissions still gets its full policy: the Deny statements refuse this
+  // route (403) without refusing the routes it may call for the rest of the cache TTL.
   const restEvent = event as APIGatewayTokenAuthorizerEvent | APIGatewayRequestAuthorizerEvent;
-  const denied = decision.allow
+  const denied = verified.allow
     ? Object.entries(config.authorizer.routePermissions)
-        .filter(([, needs]) => missingFor(decision.grant, needs).length > 0)
+        .filter(([, needs]) => missingFor(verified.grant, needs).length > 0)
         .map(([r]) => r)
     : [];
-  return restPolicy(restEvent, decision, denied);
+  return restPolicy(restEvent, verified, denied);
 }

@@ -88,17 +88,20 @@ export function restPolicy(
   if (!decision.allow) {
     return { principalId: 'anonymous', policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: event.methodArn }] } };
   }
+  // An HTTP API key such as `$default` names no REST method; `ANY` is `*` in an IAM method ARN.
   const toArn = (route: string) => {
-    const [method, resource] = route.split(' ');
-    return `${base}/${method}${resource.replace(/\{[^}]+\}/g, '*')}`;
+    const m = route.match(/^([A-Z]+) (\/\S*)$/);
+    if (!m) return undefined;
+    return `${base}/${m[1] === 'ANY' ? '*' : m[1]}${m[2].replace(/\{[^}]+\}/g, '*')}`;
   };
+  const denied = deniedRoutes.map(toArn).filter((arn): arn is string => arn !== undefined);
   return {
     principalId: decision.grant.userId,
     policyDocument: {
       Version: '2012-10-17',
       Statement: [
         { Action: 'execute-api:Invoke', Effect: 'Allow' as const, Resource: `${base}/*` },
-        ...(deniedRoutes.length ? [{ Action: 'execute-api:Invoke', Effect: 'Deny' as const, Resource: deniedRoutes.map(toArn) }] : []),
+        ...(denied.length ? [{ Action: 'execute-api:Invoke', Effect: 'Deny' as const, Resource: denied }] : []),
       ],
     },
     context: contextOf(decision),

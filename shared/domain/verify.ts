@@ -32,7 +32,8 @@ export interface Grant {
   permissions: string[];
 }
 
-export type Decision = { allow: true; grant: Grant } | { allow: false; reason: DenyReason };
+/** validUntil: when the acceptance ends by itself (expiry, end of a grace period); no cache outlives it. */
+export type Decision = { allow: true; grant: Grant; validUntil?: number } | { allow: false; reason: DenyReason };
 
 const LAST_USED_INTERVAL_MS = 60_000;
 const CACHE_MAX_ENTRIES = 10_000;
@@ -63,7 +64,8 @@ function decide(token: TokenRecord | undefined, owner: UserRecord | undefined, n
   // The owner's current permissions bound the token even before a narrowing cascade has run.
   const permissions = token.legacy ? held : (token.permissions ?? []).filter((p) => held.includes(p));
   if (permissions.length === 0) return deny('no_permissions');
-  return { allow: true, grant: { tenantId: token.tenantId, userId: token.ownerId, tokenId: token.id, permissions } };
+  const grant = { tenantId: token.tenantId, userId: token.ownerId, tokenId: token.id, permissions };
+  return token.expiresAt ? { allow: true, grant, validUntil: Date.parse(token.expiresAt) } : { allow: true, grant };
 }
 
 async function verifyValue(value: string, nowMs: number): Promise<Decision> {
@@ -75,7 +77,9 @@ async function verifyValue(value: string, nowMs: number): Promise<Decision> {
   const current = hashesEqual(hash, token.hash ?? undefined);
   const inGrace = !current && token.prevHashUntil !== null && Date.parse(token.prevHashUntil) > nowMs && hashesEqual(hash, token.prevHash ?? undefined);
   if (!current && !inGrace) return deny('mismatch');
-  return decide(token, owner, nowMs);
+  const decision = decide(token, owner, nowMs);
+  if (!inGrace || !decision.allow) return decision;
+  return { ...decision, validUntil: Math.min(decision.validUntil ?? Infinity, Date.parse(token.prevHashUntil!)) };
 }
 
 async function verifyLegacy(uuid: string, secret: string, nowMs: number): Promise<Decision> {
@@ -106,7 +110,8 @@ export async function verify(credential: Credential): Promise<Decision> {
     const seconds = decision.allow ? authorizer.cacheSeconds : authorizer.denyCacheSeconds;
     if (seconds > 0 && !(decision.allow === false && decision.reason === 'malformed')) {
       if (cache.size >= CACHE_MAX_ENTRIES) cache.delete(cache.keys().next().value!);
-      cache.set(key, { decision, freshUntil: nowMs + seconds * 1000 });
+      const ends = decision.allow ? (decision.validUntil ?? Infinity) : Infinity;
+      cache.set(key, { decision, freshUntil: Math.min(nowMs + seconds * 1000, ends) });
     }
   }
   if (decision.allow) recordUse(decision.grant.tokenId, nowMs);

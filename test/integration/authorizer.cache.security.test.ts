@@ -1,0 +1,53 @@
+// The authorizer's container cache (issue 4): freshness is measured on the service clock, so
+// /_local/time ages it, and a denial is never cached longer than an acceptance. The deny window
+// is configured longer than the acceptance window here, to show the configuration cannot make it so.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getConfig } from '../../shared/config.ts';
+import { startTestApp, type TestApp } from '../helpers/app.ts';
+
+const ACCEPT_SECONDS = 10;
+
+let app: TestApp;
+let bob: string;
+beforeAll(async () => {
+  app = await startTestApp({ env: { TESSERA_AUTH_CACHE_SECONDS: String(ACCEPT_SECONDS), TESSERA_AUTH_DENY_CACHE_SECONDS: '60' } });
+  bob = await app.login('bob');
+});
+afterAll(async () => app?.close());
+
+const setEnabled = (id: string, enabled: boolean) => app.request('PATCH', `/v1/tokens/${id}`, { jwt: bob, body: { enabled } });
+
+describe('authorizer cache', () => {
+  it('caps the denial window at the acceptance window', () => {
+    expect(getConfig().authorizer).toMatchObject({ cacheSeconds: ACCEPT_SECONDS, denyCacheSeconds: ACCEPT_SECONDS });
+  });
+
+  it('keeps accepting a disabled token until the acceptance window passes on the service clock, then rejects it', async () => {
+    // Prepare: an accepted, therefore cached, value.
+    const { token, value } = await app.createToken(bob);
+    expect((await app.callExample(value)).status).toBe(200);
+    // Act
+    expect((await setEnabled(token.id, false)).status).toBe(200);
+    const within = [(await app.callExample(value)).status];
+    await app.advance(ACCEPT_SECONDS / 2);
+    within.push((await app.callExample(value)).status);
+    await app.advance(ACCEPT_SECONDS / 2 + 1);
+    const after = (await app.callExample(value)).status;
+    // Assess: the worst-case revocation delay of the container cache, and no more.
+    expect(within).toEqual([200, 200]);
+    expect(after).toBe(403);
+  });
+
+  it('forgets a denial no later than an acceptance would be forgotten', async () => {
+    // Prepare: a denied, therefore cached, value.
+    const { token, value } = await app.createToken(bob);
+    expect((await setEnabled(token.id, false)).status).toBe(200);
+    expect((await app.callExample(value)).status).toBe(403);
+    // Act
+    expect((await setEnabled(token.id, true)).status).toBe(200);
+    await app.advance(ACCEPT_SECONDS + 1);
+    const r = await app.callExample(value);
+    // Assess: the configured 60 s deny window did not hold.
+    expect(r.status).toBe(200);
+  });
+});
