@@ -1,0 +1,58 @@
+// What each function may do, as data: exactly the store calls its code path makes
+// (shared/store/*.ts, shared/crypto/vault.ts, shared/events/publish.ts), nothing more.
+// TesseraFunction.grantAccess turns an entry into IAM statements; test/infra checks that every
+// route and job has an entry and that the synthesized policies say the same.
+import type { IndexName } from '../shared/store/table.ts';
+import { JOBS, type RouteId } from '../shared/routes.ts';
+
+export type TableAction = 'GetItem' | 'BatchGetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem';
+export type ValueKeyAction = 'GenerateDataKey' | 'Decrypt';
+export type JobId = keyof typeof JOBS;
+
+export interface FunctionAccess {
+  /** dynamodb:<action> on the table's items. */
+  readonly table: readonly TableAction[];
+  /** dynamodb:Query on these indexes (never on the base table). */
+  readonly query: readonly IndexName[];
+  /** kms:<action> on the key that seals token values (shared/crypto/vault.ts). */
+  readonly valueKey: readonly ValueKeyAction[];
+  /** events:PutEvents on the service bus (shared/events/publish.ts). */
+  readonly publish: boolean;
+}
+
+const access = (a: Partial<FunctionAccess>): FunctionAccess => ({ table: [], query: [], valueKey: [], publish: false, ...a });
+
+export const NO_ACCESS = access({});
+
+export const ACCESS: Record<RouteId | JobId, FunctionAccess> = {
+  // Routes (shared/routes.ts ROUTES)
+  health: NO_ACCESS,
+  openapi: NO_ACCESS,
+  me: access({ table: ['GetItem'] }),
+  createToken: access({ table: ['GetItem', 'PutItem'], valueKey: ['GenerateDataKey'], publish: true }),
+  listTokens: access({ table: ['GetItem'], query: ['byOwner', 'byTenant'] }),
+  getToken: access({ table: ['GetItem'] }),
+  tokenValue: access({ table: ['GetItem'], valueKey: ['Decrypt'] }),
+  patchToken: access({ table: ['GetItem', 'UpdateItem'], publish: true }),
+  renewToken: access({ table: ['GetItem', 'UpdateItem'], valueKey: ['GenerateDataKey'], publish: true }),
+  deleteToken: access({ table: ['GetItem', 'DeleteItem'], publish: true }),
+  exampleWhoami: NO_ACCESS,
+  exampleEvents: NO_ACCESS,
+  // Jobs (shared/routes.ts JOBS)
+  // BatchGetItem: token + owner in one round trip; GetItem: legacy path; UpdateItem: lastUsedAt.
+  authorizer: access({ table: ['BatchGetItem', 'GetItem', 'UpdateItem'] }),
+  // Projection (Get/Put), cascade over the owner's tokens (Query byOwner, Get + Update), TokenDisabled.
+  userEvents: access({ table: ['GetItem', 'PutItem', 'UpdateItem'], query: ['byOwner'], publish: true }),
+  legacyImport: access({ table: ['GetItem', 'PutItem'] }),
+  expiryNotices: access({ table: ['UpdateItem'], query: ['byExpiryDay'], publish: true }),
+};
+
+/** Every IAM action a Tessera function can be granted; the infra tests hold policies to it. */
+export function grantableActions(a: FunctionAccess): string[] {
+  return [
+    ...a.table.map((x) => `dynamodb:${x}`),
+    ...(a.query.length > 0 ? ['dynamodb:Query'] : []),
+    ...a.valueKey.map((x) => `kms:${x}`),
+    ...(a.publish ? ['events:PutEvents'] : []),
+  ];
+}

@@ -1,0 +1,47 @@
+// Customer-managed KMS keys with rotation and a key policy that names its actions: the account
+// may administer the key and may delegate its use through IAM, where each function's role
+// gets only the actions it needs (tessera-function.ts). No `kms:*`.
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { AccountRootPrincipal, PolicyDocument, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import type { Construct } from 'constructs';
+
+/** Key administration, as the AWS KMS default key policy's administrator statement, spelled out. */
+export const KEY_ADMIN_ACTIONS = [
+  'kms:CancelKeyDeletion', 'kms:CreateAlias', 'kms:CreateGrant', 'kms:DeleteAlias', 'kms:DescribeKey',
+  'kms:DisableKey', 'kms:DisableKeyRotation', 'kms:EnableKey', 'kms:EnableKeyRotation', 'kms:GetKeyPolicy',
+  'kms:GetKeyRotationStatus', 'kms:ListAliases', 'kms:ListGrants', 'kms:ListKeyPolicies', 'kms:ListKeyRotations',
+  'kms:ListResourceTags', 'kms:ListRetirableGrants', 'kms:PutKeyPolicy', 'kms:RetireGrant', 'kms:RevokeGrant',
+  'kms:RotateKeyOnDemand', 'kms:ScheduleKeyDeletion', 'kms:TagResource', 'kms:UntagResource', 'kms:UpdateAlias',
+  'kms:UpdateKeyDescription',
+];
+
+/** Cryptographic use the account may delegate through IAM (envelope encryption, DynamoDB SSE). */
+export const KEY_USE_ACTIONS = [
+  'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom',
+  'kms:ReEncryptTo',
+];
+
+export interface TesseraKeyProps {
+  readonly description: string;
+  readonly alias: string;
+  readonly retain: boolean;
+}
+
+export function tesseraKey(scope: Construct, id: string, props: TesseraKeyProps): Key {
+  const account = new AccountRootPrincipal();
+  return new Key(scope, id, {
+    description: props.description,
+    alias: props.alias,
+    enableKeyRotation: true,
+    rotationPeriod: Duration.days(365),
+    removalPolicy: props.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    pendingWindow: Duration.days(props.retain ? 30 : 7),
+    policy: new PolicyDocument({
+      statements: [
+        new PolicyStatement({ sid: 'AccountAdministersKey', principals: [account], actions: KEY_ADMIN_ACTIONS, resources: ['*'] }),
+        new PolicyStatement({ sid: 'AccountDelegatesUseThroughIam', principals: [account], actions: KEY_USE_ACTIONS, resources: ['*'] }),
+      ],
+    }),
+  });
+}

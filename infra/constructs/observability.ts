@@ -1,0 +1,177 @@
+// Alarms and the dashboard. Custom metrics come from Powertools Metrics (EMF) in
+// shared/metrics.ts: namespace `Tessera`, default dimension service=tessera, `Verified`,
+// `Denied` (+ reason) and `VerifyLatency` (ms). Token creates are counted from the management
+// API's access log (a metric filter on POST /v1/tokens answered 201), so no handler changes.
+import { Duration } from 'aws-cdk-lib';
+import {
+  Alarm,
+  AlarmStatusWidget,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  MathExpression,
+  Metric,
+  SingleValueWidget,
+  TextWidget,
+  TreatMissingData,
+  type IMetric,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { FilterPattern, MetricFilter } from 'aws-cdk-lib/aws-logs';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ROUTES, routeKey } from '../../shared/routes.ts';
+import { worstCaseRevocationSeconds, type TesseraEnvironment } from '../environments.ts';
+import type { LoggedHttpApi } from './logged-http-api.ts';
+import type { TesseraFunction } from './tessera-function.ts';
+
+/** Must match shared/metrics.ts (namespace, and Powertools' default `service` dimension). */
+export const METRICS_NAMESPACE = 'Tessera';
+export const METRICS_SERVICE = 'tessera';
+export const TOKEN_CREATED_METRIC = 'TokenCreated';
+
+const FIVE_MINUTES = Duration.minutes(5);
+/** CloudWatch accepts at most 10 metrics in one alarm's math expression. */
+const MAX_METRICS_PER_ALARM = 10;
+
+export interface ObservabilityProps {
+  readonly env: TesseraEnvironment;
+  readonly apis: Readonly<Record<string, LoggedHttpApi>>;
+  readonly managementApi: LoggedHttpApi;
+  readonly functions: ReadonlyMap<string, TesseraFunction>;
+  readonly authorizer: TesseraFunction;
+  readonly userEventsDlq: IQueue;
+}
+
+const tessera = (metricName: string, statistic: string, label?: string, dimensionsMap: Record<string, string> = {}) =>
+  new Metric({ namespace: METRICS_NAMESPACE, metricName, statistic, period: FIVE_MINUTES, label, dimensionsMap: { service: METRICS_SERVICE, ...dimensionsMap } });
+
+export class Observability extends Construct {
+  readonly alarms: Alarm[] = [];
+  readonly dashboard: Dashboard;
+
+  constructor(scope: Construct, id: string, props: ObservabilityProps) {
+    super(scope, id);
+    const { env } = props;
+    const name = (suffix: string) => `tessera-${env.name}-${suffix}`;
+    const topic = env.alarmTopicArn ? Topic.fromTopicArn(this, 'AlarmTopic', env.alarmTopicArn) : undefined;
+    const alarm = (alarmId: string, alarmProps: ConstructorParameters<typeof Alarm>[2]) => {
+      const created = new Alarm(this, alarmId, { treatMissingData: TreatMissingData.NOT_BREACHING, ...alarmProps });
+      if (topic) {
+        created.addAlarmAction(new SnsAction(topic));
+        created.addOkAction(new SnsAction(topic));
+      }
+      this.alarms.push(created);
+      return created;
+    };
+
+    // 5xx rate per API.
+    for (const [apiName, api] of Object.entries(props.apis)) {
+      alarm(`${apiName}5xxRate`, {
+        alarmName: name(`${apiName}-5xx-rate`),
+        alarmDescription: `More than ${env.alarms.api5xxRatePercent}% of ${apiName} API requests answered 5xx in 5 minutes.`,
+        metric: api.serverErrorRate(FIVE_MINUTES),
+        threshold: env.alarms.api5xxRatePercent,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+      });
+    }
+
+    // Errors per function; the authorizer's are every protected API's 5xx, so they get their own name.
+    for (const [fnName, fn] of props.functions) {
+      const isAuthorizer = fn === props.authorizer;
+      alarm(isAuthorizer ? 'AuthorizerErrors' : `${fnName}Errors`, {
+        alarmName: name(isAuthorizer ? 'authorizer-errors' : `${fnName}-errors`),
+        alarmDescription: isAuthorizer
+          ? 'The Tessera authorizer failed (store or key errors): APIs behind it answer 5xx.'
+          : `Uncaught errors in ${fnName}.`,
+        metric: fn.fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }),
+        threshold: isAuthorizer ? env.alarms.authorizerErrors : env.alarms.lambdaErrors,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+      });
+    }
+
+    // Throttles, summed over the functions (in groups that fit one alarm).
+    const all = [...props.functions.values()];
+    for (let i = 0; i < all.length; i += MAX_METRICS_PER_ALARM) {
+      const group = all.slice(i, i + MAX_METRICS_PER_ALARM);
+      const usingMetrics = Object.fromEntries(group.map((fn, j) => [`t${j}`, fn.fn.metricThrottles({ period: FIVE_MINUTES, statistic: 'Sum' })]));
+      const part = Math.floor(i / MAX_METRICS_PER_ALARM) + 1;
+      alarm(`Throttles${part}`, {
+        alarmName: name(`throttles-${part}`),
+        alarmDescription: `Throttled invocations of ${group.map((fn) => fn.node.id).join(', ')}.`,
+        metric: new MathExpression({ expression: Object.keys(usingMetrics).map((k) => `FILL(${k}, 0)`).join(' + '), usingMetrics, period: FIVE_MINUTES, label: 'throttles' }),
+        threshold: env.alarms.lambdaThrottles,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+      });
+    }
+
+    const dlqDepth = props.userEventsDlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' });
+    alarm('UserEventsDlqDepth', {
+      alarmName: name('user-events-dlq'),
+      alarmDescription: 'A UserChanged/UserDeleted event failed every retry and waits in the dead-letter queue (docs/deploy.md: redrive).',
+      metric: dlqDepth,
+      threshold: env.alarms.userEventDlqMessages,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+    });
+
+    // Token creates, from the access log of the route that creates them.
+    const create = ROUTES.createToken;
+    new MetricFilter(this, 'TokenCreatedFilter', {
+      logGroup: props.managementApi.accessLogs,
+      metricNamespace: METRICS_NAMESPACE,
+      metricName: TOKEN_CREATED_METRIC,
+      filterPattern: FilterPattern.all(
+        FilterPattern.stringValue('$.routeKey', '=', routeKey(create)),
+        FilterPattern.numberValue('$.status', '=', create.success.status),
+      ),
+      metricValue: '1',
+    });
+
+    const verified = tessera('Verified', 'Sum', 'verified');
+    const deniedByReason = new MathExpression({
+      expression: `SEARCH('{${METRICS_NAMESPACE},reason,service} MetricName="Denied" service="${METRICS_SERVICE}"', 'Sum', 300)`,
+      label: '',
+      period: FIVE_MINUTES,
+    });
+    const latency = (stat: string) => tessera('VerifyLatency', stat, `verify ${stat}`);
+    const tokenCreates = new Metric({ namespace: METRICS_NAMESPACE, metricName: TOKEN_CREATED_METRIC, statistic: 'Sum', period: FIVE_MINUTES, label: 'tokens created' });
+
+    this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: name('overview'), defaultInterval: Duration.hours(24) });
+    this.dashboard.addWidgets(
+      new TextWidget({
+        markdown: `# Tessera ${env.name}\nAuthorizer cache ${env.authorizerCacheSeconds} s (API Gateway) + ${env.containerCacheSeconds} s (container): revocation reaches every API within ${worstCaseRevocationSeconds(env)} s.`,
+        width: 24,
+        height: 2,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({ title: 'Verifications (5 min)', left: [verified], right: [deniedByReason], width: 12 }),
+      new GraphWidget({ title: 'Verification latency (ms)', left: [latency('p50'), latency('p90'), latency('p99')], width: 12 }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({ title: 'Denials by reason', left: [deniedByReason], stacked: true, width: 12 }),
+      new GraphWidget({ title: 'Token creates', left: [tokenCreates], width: 8 }),
+      new SingleValueWidget({ title: 'Last 24 h', metrics: [verified.with({ period: Duration.hours(24) }), tokenCreates.with({ period: Duration.hours(24) })], width: 4 }),
+    );
+    this.dashboard.addWidgets(
+      ...Object.entries(props.apis).map(([apiName, api]) => new GraphWidget({
+        title: `${apiName} API`,
+        left: [api.stage.metricCount({ statistic: 'Sum', period: FIVE_MINUTES }), api.stage.metricClientError({ statistic: 'Sum', period: FIVE_MINUTES }), api.stage.metricServerError({ statistic: 'Sum', period: FIVE_MINUTES })],
+        right: [api.stage.metricLatency({ statistic: 'p99', period: FIVE_MINUTES })],
+        width: 12,
+      })),
+    );
+    const perFunction = (metric: (fn: TesseraFunction) => IMetric) => all.map(metric);
+    this.dashboard.addWidgets(
+      new GraphWidget({ title: 'Lambda errors', left: perFunction((fn) => fn.fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum', label: fn.node.id })), width: 8 }),
+      new GraphWidget({ title: 'Lambda throttles', left: perFunction((fn) => fn.fn.metricThrottles({ period: FIVE_MINUTES, statistic: 'Sum', label: fn.node.id })), width: 8 }),
+      new GraphWidget({ title: 'Authorizer duration (ms) / user-event DLQ', left: [props.authorizer.fn.metricDuration({ statistic: 'p99', period: FIVE_MINUTES })], right: [dlqDepth], width: 8 }),
+    );
+    this.dashboard.addWidgets(new AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 }));
+  }
+}

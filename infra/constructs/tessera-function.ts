@@ -1,0 +1,164 @@
+// What every Tessera function shares: Node.js 22 on arm64, an esbuild bundle built locally
+// (minified ESM with source maps), X-Ray tracing, its own log group with bounded retention, a
+// role without managed policies, and a `live` alias that every trigger points at (rollback =
+// move the alias). Store, key and bus access goes through grantAccess(), which grants exactly
+// the listed actions and sets the environment variables that name those resources.
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { Alias, Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { LogLevel, NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TABLE } from '../../shared/store/table.ts';
+import type { FunctionAccess } from '../access.ts';
+import { acknowledge } from '../nag.ts';
+
+export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** Node's ESM output has no `require`; bundled CommonJS dependencies still call it. */
+const ESM_REQUIRE_BANNER = "import { createRequire as __tesseraCreateRequire } from 'node:module';const require = __tesseraCreateRequire(import.meta.url);";
+
+export interface TesseraFunctionProps {
+  /** Handler module relative to the repository root (shared/routes.ts `entry`); exports `handler`. */
+  readonly entry: string;
+  readonly description: string;
+  readonly memorySize?: number;
+  readonly timeout?: Duration;
+  readonly logRetention: RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+  /** Configuration every container reads at cold start (shared/config.ts); no permission implied. */
+  readonly environment: Record<string, string>;
+  /** Where asynchronous invocations go once Lambda's retries are spent (grants sqs:SendMessage only). */
+  readonly deadLetterQueue?: IQueue;
+}
+
+/** The resources a function's access entry refers to. */
+export interface StoreResources {
+  readonly table: ITable;
+  /** Set when the table is encrypted with a customer-managed key (prod). */
+  readonly tableKey?: IKey;
+  readonly valueKey: IKey;
+  readonly bus: IEventBus;
+}
+
+export class TesseraFunction extends Construct {
+  readonly fn: NodejsFunction;
+  /** The alias every trigger invokes; `aws lambda update-alias` rolls it back without a deploy. */
+  readonly live: Alias;
+  readonly role: Role;
+  readonly logGroup: LogGroup;
+  private granted = false;
+
+  constructor(scope: Construct, id: string, props: TesseraFunctionProps) {
+    super(scope, id);
+    this.logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: props.removalPolicy });
+    // A role of our own instead of AWSLambdaBasicExecutionRole: it may write to this log group only.
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Tessera ${id}: ${props.description}`.slice(0, 1000),
+    });
+    this.logGroup.grantWrite(this.role);
+
+    this.fn = new NodejsFunction(this, 'Fn', {
+      entry: join(REPO_ROOT, props.entry),
+      handler: 'handler',
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+      description: props.description,
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(10),
+      tracing: Tracing.ACTIVE,
+      role: this.role,
+      logGroup: this.logGroup,
+      deadLetterQueue: props.deadLetterQueue,
+      awsSdkConnectionReuse: false,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: 'tessera',
+        ...props.environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        mainFields: ['module', 'main'],
+        banner: ESM_REQUIRE_BANNER,
+        minify: true,
+        sourceMap: true,
+        sourceMapMode: SourceMapMode.DEFAULT,
+        sourcesContent: false,
+        // Pin the SDK to the versions in package-lock.json, the ones the tests ran against.
+        bundleAwsSDK: true,
+        forceDockerBundling: false,
+        logLevel: LogLevel.WARNING,
+      },
+      // Old versions stay, so `live` can be pointed back at one after a bad deploy.
+      currentVersionOptions: { removalPolicy: RemovalPolicy.RETAIN },
+    });
+    this.live = new Alias(this, 'Live', { aliasName: 'live', version: this.fn.currentVersion });
+
+    acknowledge(this.role, 'AwsSolutions-IAM5[Resource::*]',
+      'X-Ray PutTraceSegments/PutTelemetryRecords (added by tracing: ACTIVE) do not support resource-level permissions; they can only be granted on "*".');
+    acknowledge(this.fn, 'AwsSolutions-L1',
+      'The project pins nodejs22.x (issue 6): the runtime the handlers and tests target; moving to a newer runtime is a deliberate, tested upgrade.');
+  }
+
+  /**
+   * The one way a function gets store, key and bus access: exactly the actions in `access`, on
+   * exactly the table / index / key / bus ARNs, and the environment variables that name them.
+   */
+  grantAccess(access: FunctionAccess, resources: StoreResources): void {
+    if (this.granted) throw new Error(`${this.node.path}: grantAccess may be called once per function`);
+    this.granted = true;
+    const { table, tableKey, valueKey, bus } = resources;
+    // shared/config.ts requires these in every container, whether or not it touches them.
+    this.fn.addEnvironment('TESSERA_TABLE', table.tableName);
+    this.fn.addEnvironment('TESSERA_KEY_SOURCE', `kms:${valueKey.keyArn}`);
+
+    if (access.table.length > 0) {
+      this.role.addToPrincipalPolicy(new PolicyStatement({
+        sid: 'TableItems',
+        actions: access.table.map((a) => `dynamodb:${a}`),
+        resources: [table.tableArn],
+      }));
+    }
+    if (access.query.length > 0) {
+      this.role.addToPrincipalPolicy(new PolicyStatement({
+        sid: 'QueryIndexes',
+        actions: ['dynamodb:Query'],
+        resources: access.query.map((index) => {
+          if (!TABLE.indexes.some((i) => i.name === index)) throw new Error(`unknown index ${index}`);
+          return `${table.tableArn}/index/${index}`;
+        }),
+      }));
+    }
+    if (tableKey && (access.table.length > 0 || access.query.length > 0)) {
+      // A customer-managed table key: DynamoDB uses it on the caller's behalf, and only DynamoDB may.
+      const writes = access.table.some((a) => a === 'PutItem' || a === 'UpdateItem' || a === 'DeleteItem');
+      this.role.addToPrincipalPolicy(new PolicyStatement({
+        sid: 'TableKeyViaDynamoDB',
+        actions: writes ? ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'] : ['kms:Decrypt'],
+        resources: [tableKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(this).region}.amazonaws.com` } },
+      }));
+    }
+    if (access.valueKey.length > 0) {
+      this.role.addToPrincipalPolicy(new PolicyStatement({
+        sid: 'ValueKey',
+        actions: access.valueKey.map((a) => `kms:${a}`),
+        resources: [valueKey.keyArn],
+      }));
+    }
+    if (access.publish) {
+      this.role.addToPrincipalPolicy(new PolicyStatement({ sid: 'PublishDomainEvents', actions: ['events:PutEvents'], resources: [bus.eventBusArn] }));
+      this.fn.addEnvironment('TESSERA_EVENT_BUS', bus.eventBusName);
+    }
+  }
+}

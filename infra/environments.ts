@@ -1,0 +1,189 @@
+// The deployment environments as typed data: one entry per environment, overridable with
+// `-c key=value` context at synth time. An unknown name fails synth with the valid names.
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+
+export const ENVIRONMENT_NAMES = ['dev', 'staging', 'prod'] as const;
+export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number];
+
+export interface AlarmThresholds {
+  /** Percentage of requests answered 5xx, per API, over five minutes. */
+  readonly api5xxRatePercent: number;
+  /** Uncaught errors per function in five minutes. */
+  readonly lambdaErrors: number;
+  /** Throttled invocations, summed over Tessera's functions, in five minutes. */
+  readonly lambdaThrottles: number;
+  /** Authorizer errors (each one is a 5xx for every API that uses it) in five minutes. */
+  readonly authorizerErrors: number;
+  /** Messages in the user-event dead-letter queue; 1 means "any". */
+  readonly userEventDlqMessages: number;
+}
+
+export interface TesseraEnvironment {
+  readonly name: EnvironmentName;
+  /** Both unset: an environment-agnostic stack, deployed wherever the CLI's credentials point. */
+  readonly account?: string;
+  readonly region?: string;
+  /** The OIDC issuer the management API's JWT authorizer trusts (e.g. a Cognito user pool URL). */
+  readonly jwtIssuer: string;
+  readonly jwtAudience: string;
+  /** The `source` the identity system publishes UserChanged / UserDeleted with. */
+  readonly identitySource: string;
+  /** Accounts other than this one allowed to publish identity events to the bus. */
+  readonly identityPublisherAccounts: readonly string[];
+  /** Browser origins allowed by the management API's CORS configuration; empty means no CORS. */
+  readonly corsOrigins: readonly string[];
+  readonly logRetention: RetentionDays;
+  readonly logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /** API Gateway's authorizer result cache (the Tessera authorizer on HTTP and REST APIs). */
+  readonly authorizerCacheSeconds: number;
+  /** The authorizer's own per-container cache (TESSERA_AUTH_CACHE_SECONDS). */
+  readonly containerCacheSeconds: number;
+  /** Default stage throttling of each HTTP API. */
+  readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
+  readonly alarms: AlarmThresholds;
+  /** An existing SNS topic that receives alarm state changes; none when unset. */
+  readonly alarmTopicArn?: string;
+  /** 'retain' keeps the table, keys and log groups when the stack is deleted or they are replaced. */
+  readonly removalPolicy: 'retain' | 'destroy';
+  readonly deletionProtection: boolean;
+  readonly pointInTimeRecovery: boolean;
+  /** Encrypt the table with a customer-managed KMS key instead of the AWS-owned one. */
+  readonly tableCustomerManagedKey: boolean;
+  /** The example API behind the Tessera authorizer (API.md §6), for trying the authorizer out. */
+  readonly exampleApi: boolean;
+  /** Route key -> permissions for APIs in other stacks that use the imported authorizer. */
+  readonly extraRoutePermissions: Readonly<Record<string, readonly string[]>>;
+}
+
+/** Revocation reaches every API within this bound; API.md and issue 4 require at most 60 s. */
+export const MAX_REVOCATION_SECONDS = 60;
+
+const DEFAULTS = {
+  identitySource: 'tessera.identity',
+  identityPublisherAccounts: [],
+  authorizerCacheSeconds: 30,
+  containerCacheSeconds: 10,
+  logLevel: 'INFO',
+  pointInTimeRecovery: true,
+  extraRoutePermissions: {},
+} as const;
+
+export const ENVIRONMENTS: Record<EnvironmentName, TesseraEnvironment> = {
+  dev: {
+    ...DEFAULTS,
+    name: 'dev',
+    jwtIssuer: 'https://auth.dev.example.com/',
+    jwtAudience: 'tessera-dev',
+    corsOrigins: ['http://localhost:3000', 'http://127.0.0.1:3000'],
+    logRetention: RetentionDays.ONE_WEEK,
+    logLevel: 'DEBUG',
+    throttle: { rateLimit: 50, burstLimit: 100 },
+    alarms: { api5xxRatePercent: 5, lambdaErrors: 5, lambdaThrottles: 5, authorizerErrors: 5, userEventDlqMessages: 1 },
+    removalPolicy: 'destroy',
+    deletionProtection: false,
+    tableCustomerManagedKey: false,
+    exampleApi: true,
+  },
+  staging: {
+    ...DEFAULTS,
+    name: 'staging',
+    jwtIssuer: 'https://auth.staging.example.com/',
+    jwtAudience: 'tessera-staging',
+    corsOrigins: ['https://console.staging.example.com'],
+    logRetention: RetentionDays.ONE_MONTH,
+    throttle: { rateLimit: 200, burstLimit: 400 },
+    alarms: { api5xxRatePercent: 2, lambdaErrors: 3, lambdaThrottles: 1, authorizerErrors: 1, userEventDlqMessages: 1 },
+    removalPolicy: 'destroy',
+    deletionProtection: false,
+    tableCustomerManagedKey: false,
+    exampleApi: false,
+  },
+  prod: {
+    ...DEFAULTS,
+    name: 'prod',
+    jwtIssuer: 'https://auth.example.com/',
+    jwtAudience: 'tessera',
+    corsOrigins: ['https://console.example.com'],
+    logRetention: RetentionDays.THREE_MONTHS,
+    throttle: { rateLimit: 1000, burstLimit: 2000 },
+    alarms: { api5xxRatePercent: 1, lambdaErrors: 1, lambdaThrottles: 1, authorizerErrors: 1, userEventDlqMessages: 1 },
+    removalPolicy: 'retain',
+    deletionProtection: true,
+    tableCustomerManagedKey: true,
+    exampleApi: false,
+  },
+};
+
+export class EnvironmentError extends Error {
+  override name = 'EnvironmentError';
+}
+
+/** Context keys that override a field of the chosen environment (`-c jwtIssuer=https://...`). */
+export const OVERRIDABLE = [
+  'account', 'region', 'jwtIssuer', 'jwtAudience', 'identitySource', 'identityPublisherAccounts', 'corsOrigins',
+  'authorizerCacheSeconds', 'containerCacheSeconds', 'logLevel', 'alarmTopicArn',
+] as const;
+
+type Context = Record<string, unknown>;
+
+const list = (value: unknown): string[] =>
+  Array.isArray(value) ? value.map(String) : String(value).split(',').map((s) => s.trim()).filter(Boolean);
+
+const int = (key: string, value: unknown): number => {
+  const n = typeof value === 'number' ? value : Number(String(value));
+  if (!Number.isInteger(n) || n < 0) throw new EnvironmentError(`Context ${key} must be a whole number of seconds, got ${JSON.stringify(value)}.`);
+  return n;
+};
+
+/** The environment `name`, with context overrides applied and validated. */
+export function resolveEnvironment(name: unknown, context: Context = {}): TesseraEnvironment {
+  const key = String(name ?? 'dev');
+  if (!(ENVIRONMENT_NAMES as readonly string[]).includes(key)) {
+    throw new EnvironmentError(`Unknown environment "${key}". Valid names: ${ENVIRONMENT_NAMES.join(', ')} (pass -c env=<name>).`);
+  }
+  const base = ENVIRONMENTS[key as EnvironmentName];
+  const has = (k: (typeof OVERRIDABLE)[number]) => context[k] !== undefined && context[k] !== '';
+  const env: TesseraEnvironment = {
+    ...base,
+    ...(has('account') ? { account: String(context.account) } : {}),
+    ...(has('region') ? { region: String(context.region) } : {}),
+    ...(has('jwtIssuer') ? { jwtIssuer: String(context.jwtIssuer) } : {}),
+    ...(has('jwtAudience') ? { jwtAudience: String(context.jwtAudience) } : {}),
+    ...(has('identitySource') ? { identitySource: String(context.identitySource) } : {}),
+    ...(has('identityPublisherAccounts') ? { identityPublisherAccounts: list(context.identityPublisherAccounts) } : {}),
+    ...(has('corsOrigins') ? { corsOrigins: list(context.corsOrigins) } : {}),
+    ...(has('authorizerCacheSeconds') ? { authorizerCacheSeconds: int('authorizerCacheSeconds', context.authorizerCacheSeconds) } : {}),
+    ...(has('containerCacheSeconds') ? { containerCacheSeconds: int('containerCacheSeconds', context.containerCacheSeconds) } : {}),
+    ...(has('logLevel') ? { logLevel: String(context.logLevel).toUpperCase() as TesseraEnvironment['logLevel'] } : {}),
+    ...(has('alarmTopicArn') ? { alarmTopicArn: String(context.alarmTopicArn) } : {}),
+  };
+  validate(env);
+  return env;
+}
+
+/** Worst case from a revocation to its effect on every API: both caches, plus clock granularity. */
+export const worstCaseRevocationSeconds = (env: Pick<TesseraEnvironment, 'authorizerCacheSeconds' | 'containerCacheSeconds'>) =>
+  env.authorizerCacheSeconds + env.containerCacheSeconds + 1;
+
+function validate(env: TesseraEnvironment): void {
+  const problems: string[] = [];
+  if (!/^https:\/\/[^\s/]+/.test(env.jwtIssuer)) problems.push(`jwtIssuer must be an https URL, got "${env.jwtIssuer}"`);
+  if (!env.jwtAudience.trim()) problems.push('jwtAudience must not be empty');
+  if (!/^[A-Za-z0-9._-]{1,256}$/.test(env.identitySource)) problems.push(`identitySource "${env.identitySource}" is not a valid EventBridge source`);
+  for (const account of env.identityPublisherAccounts) if (!/^\d{12}$/.test(account)) problems.push(`identityPublisherAccounts: "${account}" is not a 12-digit account id`);
+  if (env.account !== undefined && !/^\d{12}$/.test(env.account)) problems.push(`account "${env.account}" is not a 12-digit account id`);
+  if (env.region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(env.region)) problems.push(`region "${env.region}" is not an AWS region name`);
+  for (const origin of env.corsOrigins) if (!/^https?:\/\/[^/\s]+$/.test(origin)) problems.push(`corsOrigins: "${origin}" is not an origin (scheme://host[:port])`);
+  if (env.authorizerCacheSeconds > 3600) problems.push('authorizerCacheSeconds must be at most 3600 (API Gateway limit)');
+  if (worstCaseRevocationSeconds(env) > MAX_REVOCATION_SECONDS) {
+    problems.push(
+      `authorizerCacheSeconds (${env.authorizerCacheSeconds}) + containerCacheSeconds (${env.containerCacheSeconds}) + 1 must be at most ${MAX_REVOCATION_SECONDS} s (worst-case revocation delay)`,
+    );
+  }
+  if (!['DEBUG', 'INFO', 'WARN', 'ERROR'].includes(env.logLevel)) problems.push(`logLevel must be DEBUG, INFO, WARN or ERROR, got "${env.logLevel}"`);
+  if (env.alarmTopicArn !== undefined && !/^arn:aws[a-z-]*:sns:/.test(env.alarmTopicArn)) problems.push(`alarmTopicArn "${env.alarmTopicArn}" is not an SNS topic ARN`);
+  if (env.name === 'prod' && (env.removalPolicy !== 'retain' || !env.deletionProtection || !env.pointInTimeRecovery)) {
+    problems.push('prod must retain the table with deletion protection and point-in-time recovery');
+  }
+  if (problems.length > 0) throw new EnvironmentError(`Environment "${env.name}" is invalid: ${problems.join('; ')}.`);
+}

@@ -1,0 +1,228 @@
+// One Tessera environment: the table, the value key, one function per management route and per
+// job (shared/routes.ts), the management HTTP API behind the JWT authorizer, the event bus with
+// the identity-event rule and its dead-letter queue, the hourly expiry notices, the authorizer
+// exported for other stacks, the example API (dev only), and the alarms and dashboard.
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { HttpMethod, HttpNoneAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { AccountPrincipal, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { StringParameter } from 'aws-cdk-lib/aws-ssm';
+import type { Construct } from 'constructs';
+import { USER_EVENT_TYPES } from '../shared/domain/users.ts';
+import { JOBS, ROUTE_LIST, permissionMap, routeKey, type RouteDef, type RouteId } from '../shared/routes.ts';
+import { ACCESS, type JobId } from './access.ts';
+import type { TesseraEnvironment } from './environments.ts';
+import { tesseraKey } from './constructs/keys.ts';
+import { LoggedHttpApi } from './constructs/logged-http-api.ts';
+import { Observability } from './constructs/observability.ts';
+import { TesseraAuthorizer } from './constructs/tessera-authorizer.ts';
+import { TesseraFunction, type StoreResources } from './constructs/tessera-function.ts';
+import { TokenTable } from './constructs/token-table.ts';
+import { acknowledge } from './nag.ts';
+
+export interface TesseraStackProps extends StackProps {
+  readonly config: TesseraEnvironment;
+}
+
+interface Sizing {
+  readonly memorySize: number;
+  readonly timeout: Duration;
+}
+
+const ROUTE_SIZING: Sizing = { memorySize: 512, timeout: Duration.seconds(10) };
+const JOB_SIZING: Record<JobId, Sizing> = {
+  // The hot path: more memory is more CPU for hashing and a shorter cold start.
+  authorizer: { memorySize: 1024, timeout: Duration.seconds(10) },
+  // A cascade over 10,000 tokens must finish inside one invocation (issue 5).
+  userEvents: { memorySize: 1024, timeout: Duration.minutes(5) },
+  // Up to 10,000 records per call (shared/domain/legacy.ts), two store calls each.
+  legacyImport: { memorySize: 1024, timeout: Duration.minutes(15) },
+  expiryNotices: { memorySize: 512, timeout: Duration.minutes(5) },
+};
+
+/** How long identity events may wait for delivery and retries before they go to the DLQ. */
+const USER_EVENT_MAX_AGE = Duration.hours(6);
+const USER_EVENT_RETRIES = 2;
+
+export const ssmParameterName = (env: string, name: 'authorizer-arn' | 'event-bus-name' | 'event-bus-arn' | 'api-url') => `/tessera/${env}/${name}`;
+
+export class TesseraStack extends Stack {
+  readonly config: TesseraEnvironment;
+  /** Every function, keyed by route id or job id. */
+  readonly functions = new Map<RouteId | JobId, TesseraFunction>();
+  readonly store: TokenTable;
+  readonly bus: EventBus;
+  readonly managementApi: LoggedHttpApi;
+  readonly exampleApi?: LoggedHttpApi;
+  readonly userEventsDlq: Queue;
+  readonly observability: Observability;
+
+  constructor(scope: Construct, id: string, props: TesseraStackProps) {
+    super(scope, id, props);
+    const env = (this.config = props.config);
+    const retain = env.removalPolicy === 'retain';
+    const removalPolicy = retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+
+    // ---- data -----------------------------------------------------------------------------
+    const valueKey = tesseraKey(this, 'ValueKey', { description: `Tessera ${env.name}: seals token values kept for "view value"`, alias: `alias/tessera/${env.name}/values`, retain });
+    this.store = new TokenTable(this, 'Store', env);
+    this.bus = new EventBus(this, 'Bus', { eventBusName: `tessera-${env.name}`, description: `Tessera ${env.name}: identity events in, token events out` });
+    if (env.identityPublisherAccounts.length > 0) {
+      this.bus.addToResourcePolicy(new PolicyStatement({
+        sid: 'IdentityPublishers',
+        principals: env.identityPublisherAccounts.map((a) => new AccountPrincipal(a)),
+        actions: ['events:PutEvents'],
+        resources: [this.bus.eventBusArn],
+        conditions: { StringEquals: { 'events:source': env.identitySource } },
+      }));
+    }
+    const resources: StoreResources = { table: this.store.table, tableKey: this.store.key, valueKey, bus: this.bus };
+
+    // ---- functions ------------------------------------------------------------------------
+    const runtime = {
+      TESSERA_JWT_ISSUER: env.jwtIssuer,
+      TESSERA_JWT_AUDIENCE: env.jwtAudience,
+      TESSERA_IDENTITY_SOURCE: env.identitySource,
+      TESSERA_LOG_LEVEL: env.logLevel,
+    };
+    // Identity events that failed every retry, from the rule's delivery and from the function.
+    this.userEventsDlq = new Queue(this, 'UserEventsDlq', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy,
+    });
+    acknowledge(this.userEventsDlq, 'AwsSolutions-SQS3',
+      'This queue is the dead-letter queue of the user-events rule and function; it has no DLQ of its own, and its depth alarms instead.');
+
+    const define = (fnId: RouteId | JobId, entry: string, description: string, sizing: Sizing, deadLetterQueue?: Queue) => {
+      const fn = new TesseraFunction(this, fnId, {
+        entry,
+        description,
+        ...sizing,
+        deadLetterQueue,
+        logRetention: env.logRetention,
+        removalPolicy,
+        environment: runtime,
+      });
+      fn.grantAccess(ACCESS[fnId], resources);
+      this.functions.set(fnId, fn);
+      return fn;
+    };
+    const routes = (api: RouteDef['api']) => ROUTE_LIST.filter((r) => r.api === api);
+    for (const route of routes('management')) define(route.id, route.entry, `${routeKey(route)}: ${route.summary}`, ROUTE_SIZING);
+    const job = (jobId: JobId, deadLetterQueue?: Queue) => define(jobId, JOBS[jobId].entry, JOBS[jobId].summary, JOB_SIZING[jobId], deadLetterQueue);
+    const authorizer = job('authorizer');
+    const userEvents = job('userEvents', this.userEventsDlq);
+    const legacyImport = job('legacyImport');
+    const expiryNotices = job('expiryNotices');
+
+    // ---- management API -------------------------------------------------------------------
+    this.managementApi = new LoggedHttpApi(this, 'ManagementApi', {
+      apiName: `tessera-${env.name}`,
+      description: `Tessera ${env.name}: token management API`,
+      corsOrigins: env.corsOrigins,
+      throttle: env.throttle,
+      logRetention: env.logRetention,
+      removalPolicy,
+    });
+    const jwt = new HttpJwtAuthorizer('Jwt', env.jwtIssuer, { authorizerName: 'jwt', jwtAudience: [env.jwtAudience] });
+    const open = new HttpNoneAuthorizer();
+    for (const route of routes('management')) {
+      if (route.auth === 'tessera') throw new Error(`${route.id}: the management API takes JWTs, not Tessera tokens`);
+      const [created] = this.managementApi.api.addRoutes({
+        path: route.path,
+        methods: [HttpMethod[route.method]],
+        integration: new HttpLambdaIntegration(`${route.id}Integration`, this.functions.get(route.id)!.live),
+        authorizer: route.auth === 'jwt' ? jwt : open,
+      });
+      if (route.auth === 'none') {
+        acknowledge(created, 'AwsSolutions-APIG4', `${routeKey(route)} is public by design (API.md §3: ${route.summary}); it reads no user data.`);
+      }
+    }
+
+    // ---- the authorizer, for other APIs ---------------------------------------------------
+    authorizer.fn.addEnvironment('TESSERA_AUTH_CACHE_SECONDS', String(env.containerCacheSeconds));
+    authorizer.fn.addEnvironment('TESSERA_AUTH_DENY_CACHE_SECONDS', String(Math.min(5, env.containerCacheSeconds)));
+    TesseraAuthorizer.requirePermissions(authorizer.fn, permissionMap('example'));
+    TesseraAuthorizer.requirePermissions(authorizer.fn, env.extraRoutePermissions);
+
+    // ---- identity events in, with retries and a dead-letter queue --------------------------
+    const userEventRule = new Rule(this, 'UserEventsRule', {
+      eventBus: this.bus,
+      description: `UserChanged / UserDeleted from ${env.identitySource} -> user-events`,
+      eventPattern: { source: [env.identitySource], detailType: [...USER_EVENT_TYPES] },
+    });
+    userEventRule.addTarget(new LambdaFunction(userEvents.live, {
+      retryAttempts: USER_EVENT_RETRIES,
+      maxEventAge: USER_EVENT_MAX_AGE,
+      deadLetterQueue: this.userEventsDlq,
+    }));
+    // An invalid event is thrown by the handler (functions/user-events.ts): Lambda retries it,
+    // then its dead-letter queue (the same queue) receives the original event.
+    userEvents.live.configureAsyncInvoke({ retryAttempts: USER_EVENT_RETRIES, maxEventAge: USER_EVENT_MAX_AGE });
+
+    // ---- TokenExpiringSoon, hourly ---------------------------------------------------------
+    new Rule(this, 'ExpiryNoticesSchedule', {
+      description: 'Hourly: TokenExpiringSoon events (a missed run is caught up by the next)',
+      schedule: Schedule.rate(Duration.hours(1)),
+      targets: [new LambdaFunction(expiryNotices.live, { retryAttempts: 2, maxEventAge: Duration.hours(1) })],
+    });
+
+    // ---- the example API (dev only) ---------------------------------------------------------
+    const apis: Record<string, LoggedHttpApi> = { management: this.managementApi };
+    if (env.exampleApi) {
+      const exampleApi = (this.exampleApi = new LoggedHttpApi(this, 'ExampleApi', {
+        apiName: `tessera-${env.name}-example`,
+        description: `Tessera ${env.name}: example API behind the Tessera authorizer`,
+        corsOrigins: [],
+        throttle: env.throttle,
+        logRetention: env.logRetention,
+        removalPolicy,
+      }));
+      const tesseraAuth = new TesseraAuthorizer(this, 'ExampleAuthorizer', {
+        handler: authorizer.live,
+        permissions: permissionMap('example'),
+        cacheTtl: Duration.seconds(env.authorizerCacheSeconds),
+      });
+      for (const route of routes('example')) {
+        const fn = define(route.id, route.entry, `${routeKey(route)}: ${route.summary}`, { memorySize: 256, timeout: Duration.seconds(5) });
+        exampleApi.api.addRoutes({
+          path: route.path,
+          methods: [HttpMethod[route.method]],
+          integration: new HttpLambdaIntegration(`${route.id}Integration`, fn.live),
+          authorizer: tesseraAuth.forHttpApi(exampleApi.api),
+        });
+      }
+      apis.example = exampleApi;
+      new CfnOutput(this, 'ExampleApiUrl', { value: exampleApi.url, description: 'Example API behind the Tessera authorizer (dev only)' });
+    }
+
+    // ---- observability ----------------------------------------------------------------------
+    this.observability = new Observability(this, 'Observability', {
+      env,
+      apis,
+      managementApi: this.managementApi,
+      functions: this.functions,
+      authorizer,
+      userEventsDlq: this.userEventsDlq,
+    });
+
+    // ---- outputs, and SSM parameters for other stacks --------------------------------------
+    const publish = (outputId: string, value: string, description: string, parameter?: Parameters<typeof ssmParameterName>[1]) => {
+      new CfnOutput(this, outputId, { value, description });
+      if (parameter) new StringParameter(this, `${outputId}Parameter`, { parameterName: ssmParameterName(env.name, parameter), stringValue: value, description });
+    };
+    publish('ApiUrl', this.managementApi.url, 'Management API base URL (routes under /v1)', 'api-url');
+    publish('EventBusName', this.bus.eventBusName, 'Bus the identity system publishes UserChanged / UserDeleted to', 'event-bus-name');
+    publish('EventBusArn', this.bus.eventBusArn, 'ARN of the bus', 'event-bus-arn');
+    publish('AuthorizerArn', authorizer.live.functionArn, 'Tessera authorizer (live alias) for other APIs', 'authorizer-arn');
+    publish('LegacyImportFunctionName', legacyImport.fn.functionName, 'Operator job: aws lambda invoke --function-name <this>:live (docs/deploy.md)');
+    publish('UserEventsDlqUrl', this.userEventsDlq.queueUrl, 'Identity events that failed every retry');
+    publish('DashboardName', this.observability.dashboard.dashboardName, 'CloudWatch dashboard');
+  }
+}

@@ -1,0 +1,38 @@
+// The access table: one entry per function, and nothing a function's code path does not use.
+import { describe, expect, it } from 'vitest';
+import { ACCESS, NO_ACCESS, grantableActions } from '../../infra/access.ts';
+import { JOBS, ROUTE_LIST } from '../../shared/routes.ts';
+import { TABLE } from '../../shared/store/table.ts';
+
+describe('access table', () => {
+  it('has exactly one entry per route and per job', () => {
+    const ids = [...ROUTE_LIST.map((r) => r.id), ...Object.keys(JOBS)].sort();
+    expect(Object.keys(ACCESS).sort()).toEqual(ids);
+  });
+
+  it('queries only indexes that the table defines', () => {
+    const indexes = TABLE.indexes.map((i) => i.name) as string[];
+    for (const a of Object.values(ACCESS)) for (const q of a.query) expect(indexes).toContain(q);
+  });
+
+  it('gives public and example routes no store, key or bus access', () => {
+    for (const id of ['health', 'openapi', 'exampleWhoami', 'exampleEvents'] as const) expect(ACCESS[id]).toEqual(NO_ACCESS);
+  });
+
+  it('lets only create and renew seal values, and only the value route open them', () => {
+    const with_ = (action: 'GenerateDataKey' | 'Decrypt') => Object.entries(ACCESS).filter(([, a]) => a.valueKey.includes(action)).map(([id]) => id).sort();
+    expect(with_('GenerateDataKey')).toEqual(['createToken', 'renewToken']);
+    expect(with_('Decrypt')).toEqual(['tokenValue']);
+  });
+
+  it('keeps the authorizer to reads and its lastUsedAt update', () => {
+    expect(grantableActions(ACCESS.authorizer).sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem']);
+  });
+
+  it('grants the listed actions per function', () => {
+    expect(grantableActions(ACCESS.listTokens).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
+    expect(grantableActions(ACCESS.userEvents).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'events:PutEvents']);
+    expect(grantableActions(ACCESS.expiryNotices).sort()).toEqual(['dynamodb:Query', 'dynamodb:UpdateItem', 'events:PutEvents']);
+    expect(grantableActions(ACCESS.deleteToken).sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'events:PutEvents']);
+  });
+});

@@ -1,0 +1,440 @@
+// The synthesized stack of each environment: the table from TABLE, one function per route and
+// job, the APIs and their authorizers, the identity-event rule with its retries and DLQ, the
+// alarms and dashboard, least-privilege IAM, and what prod retains. cdk-nag runs in synthEnv().
+import { Match } from 'aws-cdk-lib/assertions';
+import type { CfnRole } from 'aws-cdk-lib/aws-iam';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ACCESS, grantableActions } from '../../infra/access.ts';
+import { ENVIRONMENT_NAMES, type EnvironmentName } from '../../infra/environments.ts';
+import { ssmParameterName } from '../../infra/tessera-stack.ts';
+import { USER_EVENT_TYPES } from '../../shared/domain/users.ts';
+import { JOBS, ROUTE_LIST, permissionMap, routeKey } from '../../shared/routes.ts';
+import { TABLE } from '../../shared/store/table.ts';
+import { resourcesOf, synthEnv, type Synthesized } from './harness.ts';
+
+/** Every IAM action any Tessera role may hold. */
+const ALLOWED_ACTIONS = new Set([
+  'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query',
+  'kms:GenerateDataKey', 'kms:Decrypt', 'kms:Encrypt',
+  'events:PutEvents',
+  'sqs:SendMessage',
+  'logs:CreateLogStream', 'logs:PutLogEvents',
+  'xray:PutTraceSegments', 'xray:PutTelemetryRecords',
+]);
+const XRAY = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
+const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+
+const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+/** Every policy statement anywhere in the template: IAM policies, key, queue and bus policies. */
+function allStatements(s: Synthesized): { resource: string; statement: Record<string, any> }[] {
+  const found: { resource: string; statement: Record<string, any> }[] = [];
+  const walk = (resource: string, value: unknown): void => {
+    if (Array.isArray(value)) value.forEach((v) => walk(resource, v));
+    else if (value && typeof value === 'object') {
+      const o = value as Record<string, unknown>;
+      if ('Effect' in o && ('Action' in o || 'NotAction' in o)) found.push({ resource, statement: o });
+      else Object.values(o).forEach((v) => walk(resource, v));
+    }
+  };
+  for (const [id, r] of Object.entries(s.json.Resources)) walk(id, r.Properties);
+  return found;
+}
+
+function roleStatements(s: Synthesized, role: CfnRole): Record<string, any>[] {
+  const roleId = s.stack.getLogicalId(role);
+  return resourcesOf(s, 'AWS::IAM::Policy')
+    .filter(([, p]) => asArray(p.Properties!.Roles).some((r: any) => r.Ref === roleId))
+    .flatMap(([, p]) => p.Properties!.PolicyDocument.Statement as Record<string, any>[]);
+}
+
+describe.each(ENVIRONMENT_NAMES)('%s stack', (name: EnvironmentName) => {
+  let s: Synthesized;
+  beforeAll(() => {
+    s = synthEnv(name);
+  }, 120_000);
+
+  const managementRoutes = ROUTE_LIST.filter((r) => r.api === 'management');
+  const exampleRoutes = ROUTE_LIST.filter((r) => r.api === 'example');
+
+  describe('table', () => {
+    it('is built from TABLE: keys, TTL attribute, on-demand, PITR', () => {
+      s.template.hasResourceProperties('AWS::DynamoDB::Table', {
+        KeySchema: [
+          { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
+          { AttributeName: TABLE.sortKey, KeyType: 'RANGE' },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+        TimeToLiveSpecification: { AttributeName: TABLE.ttlAttribute, Enabled: true },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      });
+      s.template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    });
+
+    it('has exactly the GSIs of TABLE.indexes, projecting everything', () => {
+      const [[, table]] = resourcesOf(s, 'AWS::DynamoDB::Table');
+      expect(table.Properties!.GlobalSecondaryIndexes).toEqual(
+        TABLE.indexes.map((i) => ({
+          IndexName: i.name,
+          KeySchema: [
+            { AttributeName: i.partitionKey, KeyType: 'HASH' },
+            { AttributeName: i.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        })),
+      );
+    });
+  });
+
+  describe('functions', () => {
+    it('has one Lambda per management route, per job, and per example route in dev only', () => {
+      const expected = managementRoutes.length + Object.keys(JOBS).length + (name === 'dev' ? exampleRoutes.length : 0);
+      s.template.resourceCountIs('AWS::Lambda::Function', expected);
+      expect([...s.stack.functions.keys()].sort()).toEqual(
+        [...managementRoutes.map((r) => r.id), ...Object.keys(JOBS), ...(name === 'dev' ? exampleRoutes.map((r) => r.id) : [])].sort(),
+      );
+    });
+
+    it('runs every function on nodejs22.x, arm64, with X-Ray, source maps and its own log group', () => {
+      for (const [, fn] of resourcesOf(s, 'AWS::Lambda::Function')) {
+        expect(fn.Properties).toMatchObject({
+          Runtime: 'nodejs22.x',
+          Architectures: ['arm64'],
+          TracingConfig: { Mode: 'Active' },
+          Handler: 'index.handler',
+          LoggingConfig: { LogGroup: { Ref: expect.any(String) } },
+          Environment: { Variables: expect.objectContaining({ NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_SERVICE_NAME: 'tessera', TESSERA_LOG_LEVEL: s.config.logLevel }) },
+        });
+      }
+    });
+
+    it('bounds every log group by the environment retention', () => {
+      const groups = resourcesOf(s, 'AWS::Logs::LogGroup');
+      expect(groups.length).toBeGreaterThan(0);
+      for (const [, g] of groups) expect(g.Properties!.RetentionInDays).toBe(s.config.logRetention);
+    });
+
+    it('gives the user-event handler 5 minutes and the authorizer 10 seconds', () => {
+      const props = (id: 'userEvents' | 'authorizer') => s.json.Resources[s.stack.getLogicalId(s.stack.functions.get(id)!.fn.node.defaultChild as never)].Properties!;
+      expect(props('userEvents').Timeout).toBe(300);
+      expect(props('authorizer').Timeout).toBe(10);
+    });
+
+    it('names the value key as kms:<arn> and the table in every function', () => {
+      for (const [, fn] of resourcesOf(s, 'AWS::Lambda::Function')) {
+        const vars = fn.Properties!.Environment.Variables;
+        expect(vars.TESSERA_KEY_SOURCE).toEqual({ 'Fn::Join': ['', ['kms:', { 'Fn::GetAtt': [expect.stringMatching(/^ValueKey/), 'Arn'] }]] });
+        expect(vars.TESSERA_TABLE).toEqual({ Ref: expect.stringMatching(/^StoreTable/) });
+        expect(vars.TESSERA_JWT_ISSUER).toBe(s.config.jwtIssuer);
+      }
+    });
+
+    it('sets the bus only on functions that publish', () => {
+      for (const [id, fn] of s.stack.functions) {
+        const vars = s.json.Resources[s.stack.getLogicalId(fn.fn.node.defaultChild as never)].Properties!.Environment.Variables;
+        expect('TESSERA_EVENT_BUS' in vars, id).toBe(ACCESS[id].publish);
+      }
+    });
+
+    it('publishes a live alias per function and triggers only through it', () => {
+      s.template.resourceCountIs('AWS::Lambda::Alias', s.stack.functions.size);
+      s.template.allResourcesProperties('AWS::Lambda::Alias', { Name: 'live' });
+      s.template.allResources('AWS::Lambda::Version', { DeletionPolicy: 'Retain' });
+    });
+  });
+
+  describe('least privilege', () => {
+    it('holds every IAM action to the allow-list, with no wildcard action', () => {
+      const actions = resourcesOf(s, 'AWS::IAM::Policy').flatMap(([, p]) =>
+        (p.Properties!.PolicyDocument.Statement as any[]).flatMap((st) => asArray<string>(st.Action)));
+      expect(actions.length).toBeGreaterThan(0);
+      for (const action of actions) {
+        expect(action).not.toContain('*');
+        expect(ALLOWED_ACTIONS, action).toContain(action);
+      }
+      s.template.resourceCountIs('AWS::IAM::ManagedPolicy', 0);
+      for (const [, role] of resourcesOf(s, 'AWS::IAM::Role')) expect(role.Properties!.ManagedPolicyArns).toBeUndefined();
+    });
+
+    it('allows no wildcard action in any policy of the template (IAM, key, queue, bus)', () => {
+      const statements = allStatements(s);
+      expect(statements.length).toBeGreaterThan(0);
+      for (const { resource, statement } of statements) {
+        expect(statement.NotAction, resource).toBeUndefined();
+        if (statement.Effect === 'Deny') {
+          // The only deny is enforceSSL's: every SQS action over plain HTTP.
+          expect(statement.Condition, resource).toEqual({ Bool: { 'aws:SecureTransport': 'false' } });
+          continue;
+        }
+        for (const action of asArray<string>(statement.Action)) expect(action, resource).not.toContain('*');
+      }
+    });
+
+    it('uses the "*" resource only for X-Ray, which has no resource-level permissions', () => {
+      for (const [, p] of resourcesOf(s, 'AWS::IAM::Policy')) {
+        for (const st of p.Properties!.PolicyDocument.Statement as any[]) {
+          if (asArray(st.Resource).includes('*')) expect(asArray<string>(st.Action).sort()).toEqual(XRAY);
+        }
+      }
+    });
+
+    it('grants each function exactly its access entry, on the table, index, key and bus ARNs', () => {
+      for (const [id, fn] of s.stack.functions) {
+        const statements = roleStatements(s, fn.role.node.defaultChild as CfnRole);
+        const actions = statements.flatMap((st) => asArray<string>(st.Action)).sort();
+        const touchesTable = ACCESS[id].table.length + ACCESS[id].query.length > 0;
+        const writesTable = ACCESS[id].table.some((a) => ['PutItem', 'UpdateItem', 'DeleteItem'].includes(a));
+        const tableKey = s.config.tableCustomerManagedKey && touchesTable ? (writesTable ? ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'] : ['kms:Decrypt']) : [];
+        const expected = [...grantableActions(ACCESS[id]), ...LOGS, ...XRAY, ...tableKey, ...(id === 'userEvents' ? ['sqs:SendMessage'] : [])];
+        expect(actions, id).toEqual(expected.sort());
+
+        const byIndex = statements.find((st) => st.Sid === 'QueryIndexes');
+        if (ACCESS[id].query.length === 0) expect(byIndex, id).toBeUndefined();
+        else {
+          const arns = asArray<any>(byIndex!.Resource).map((r) => r['Fn::Join'][1][1]);
+          expect(arns, id).toEqual(ACCESS[id].query.map((i) => `/index/${i}`));
+        }
+        const tableStatement = statements.find((st) => st.Sid === 'TableItems');
+        if (tableStatement) expect(tableStatement.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^StoreTable/), 'Arn'] });
+      }
+    });
+  });
+
+  describe('management API', () => {
+    it('routes every management route, JWT-protected unless public by design', () => {
+      const apiId = s.stack.getLogicalId(s.stack.managementApi.api.node.defaultChild as never);
+      const routes = resourcesOf(s, 'AWS::ApiGatewayV2::Route').filter(([, r]) => r.Properties!.ApiId.Ref === apiId);
+      expect(routes.map(([, r]) => r.Properties!.RouteKey).sort()).toEqual(managementRoutes.map(routeKey).sort());
+      for (const route of managementRoutes) {
+        const [, r] = routes.find(([, x]) => x.Properties!.RouteKey === routeKey(route))!;
+        expect(r.Properties!.AuthorizationType, route.id).toBe(route.auth === 'jwt' ? 'JWT' : 'NONE');
+      }
+    });
+
+    it('verifies JWTs from the configured issuer and audience', () => {
+      s.template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+        AuthorizerType: 'JWT',
+        IdentitySource: ['$request.header.Authorization'],
+        JwtConfiguration: { Issuer: s.config.jwtIssuer, Audience: [s.config.jwtAudience] },
+      });
+    });
+
+    it('logs access as JSON to a log group, throttles the stage and allows the configured origins', () => {
+      s.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+        StageName: '$default',
+        AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('"requestId":"\\$context.requestId"') },
+        DefaultRouteSettings: { ThrottlingRateLimit: s.config.throttle.rateLimit, ThrottlingBurstLimit: s.config.throttle.burstLimit },
+      });
+      s.template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+        Name: `tessera-${name}`,
+        CorsConfiguration: { AllowOrigins: [...s.config.corsOrigins] },
+      });
+    });
+  });
+
+  describe('identity events', () => {
+    const ruleOf = () => resourcesOf(s, 'AWS::Events::Rule').find(([, r]) => r.Properties!.EventPattern)!;
+
+    it('matches the configured source and the user event types on the service bus', () => {
+      const [, rule] = ruleOf();
+      expect(rule.Properties!.EventPattern).toEqual({ source: [s.config.identitySource], 'detail-type': [...USER_EVENT_TYPES] });
+      expect(rule.Properties!.EventBusName).toEqual({ Ref: expect.stringMatching(/^Bus/) });
+      s.template.hasResourceProperties('AWS::Events::EventBus', { Name: `tessera-${name}` });
+    });
+
+    it('targets the user-event handler with retries and a dead-letter queue', () => {
+      const [, rule] = ruleOf();
+      const dlqId = s.stack.getLogicalId(s.stack.userEventsDlq.node.defaultChild as never);
+      const aliasId = s.stack.getLogicalId(s.stack.functions.get('userEvents')!.live.node.defaultChild as never);
+      expect(rule.Properties!.Targets).toEqual([
+        expect.objectContaining({
+          Arn: { Ref: aliasId },
+          RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 6 * 3600 },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [dlqId, 'Arn'] } },
+        }),
+      ]);
+      const fnId = s.stack.getLogicalId(s.stack.functions.get('userEvents')!.fn.node.defaultChild as never);
+      expect(s.json.Resources[fnId].Properties!.DeadLetterConfig).toEqual({ TargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] } });
+      s.template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 6 * 3600 });
+    });
+
+    it('keeps the dead-letter queue encrypted and TLS-only', () => {
+      s.template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 86400 });
+      s.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      });
+    });
+
+    it('runs expiry notices hourly', () => {
+      const aliasId = s.stack.getLogicalId(s.stack.functions.get('expiryNotices')!.live.node.defaultChild as never);
+      s.template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 hour)', Targets: [Match.objectLike({ Arn: { Ref: aliasId } })] });
+    });
+  });
+
+  describe('authorizer for other APIs', () => {
+    it('enforces the example permission map and the configured container cache', () => {
+      const id = s.stack.getLogicalId(s.stack.functions.get('authorizer')!.fn.node.defaultChild as never);
+      const vars = s.json.Resources[id].Properties!.Environment.Variables;
+      expect(JSON.parse(vars.TESSERA_ROUTE_PERMISSIONS)).toEqual(permissionMap('example'));
+      expect(vars.TESSERA_AUTH_CACHE_SECONDS).toBe(String(s.config.containerCacheSeconds));
+    });
+
+    it('exports its ARN as an output and as /tessera/<env>/authorizer-arn', () => {
+      const aliasId = s.stack.getLogicalId(s.stack.functions.get('authorizer')!.live.node.defaultChild as never);
+      s.template.hasOutput('AuthorizerArn', { Value: { Ref: aliasId } });
+      s.template.hasResourceProperties('AWS::SSM::Parameter', { Name: ssmParameterName(name, 'authorizer-arn'), Value: { Ref: aliasId } });
+    });
+
+    it('exports the bus name and the API URL', () => {
+      s.template.hasOutput('EventBusName', { Value: { Ref: Match.stringLikeRegexp('^Bus') } });
+      s.template.hasResourceProperties('AWS::SSM::Parameter', { Name: ssmParameterName(name, 'event-bus-name') });
+      s.template.hasOutput('ApiUrl', {});
+      s.template.hasOutput('LegacyImportFunctionName', {});
+    });
+
+    it(name === 'dev' ? 'puts the example API behind it, cached per credential and route' : 'deploys no example API', () => {
+      const lambdaAuthorizers = resourcesOf(s, 'AWS::ApiGatewayV2::Authorizer').filter(([, a]) => a.Properties!.AuthorizerType === 'REQUEST');
+      if (name !== 'dev') {
+        expect(lambdaAuthorizers).toHaveLength(0);
+        s.template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
+        expect(s.json.Outputs).not.toHaveProperty('ExampleApiUrl');
+        return;
+      }
+      expect(lambdaAuthorizers).toHaveLength(1);
+      expect(lambdaAuthorizers[0][1].Properties).toMatchObject({
+        AuthorizerPayloadFormatVersion: '2.0',
+        EnableSimpleResponses: true,
+        IdentitySource: ['$request.header.Authorization', '$context.routeKey'],
+        AuthorizerResultTtlInSeconds: s.config.authorizerCacheSeconds,
+      });
+      const routes = resourcesOf(s, 'AWS::ApiGatewayV2::Route').filter(([, r]) => r.Properties!.AuthorizationType === 'CUSTOM');
+      expect(routes.map(([, r]) => r.Properties!.RouteKey).sort()).toEqual(exampleRoutes.map(routeKey).sort());
+      s.template.hasOutput('ExampleApiUrl', {});
+    });
+  });
+
+  describe('observability', () => {
+    const alarmNames = () => resourcesOf(s, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties!.AlarmName as string);
+
+    it('alarms on 5xx rate per API, authorizer errors, DLQ depth, throttles and errors per function', () => {
+      const names = alarmNames();
+      const prefix = `tessera-${name}-`;
+      expect(names).toContain(`${prefix}management-5xx-rate`);
+      if (name === 'dev') expect(names).toContain(`${prefix}example-5xx-rate`);
+      expect(names).toContain(`${prefix}authorizer-errors`);
+      expect(names).toContain(`${prefix}user-events-dlq`);
+      expect(names.filter((n) => n.startsWith(`${prefix}throttles-`)).length).toBeGreaterThan(0);
+      for (const id of s.stack.functions.keys()) if (id !== 'authorizer') expect(names).toContain(`${prefix}${id}-errors`);
+    });
+
+    it('alarms as soon as one message waits in the DLQ', () => {
+      const dlq = resourcesOf(s, 'AWS::CloudWatch::Alarm').find(([, a]) => a.Properties!.AlarmName === `tessera-${name}-user-events-dlq`)![1];
+      expect(dlq.Properties).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+    });
+
+    it('covers every throttled function within the 10-metric limit of an alarm', () => {
+      const throttleAlarms = resourcesOf(s, 'AWS::CloudWatch::Alarm').filter(([, a]) => String(a.Properties!.AlarmName).includes('-throttles-'));
+      const counted = throttleAlarms.flatMap(([, a]) => (a.Properties!.Metrics as any[]).filter((m) => m.MetricStat));
+      for (const [, a] of throttleAlarms) expect((a.Properties!.Metrics as any[]).filter((m) => m.MetricStat).length).toBeLessThanOrEqual(10);
+      expect(counted).toHaveLength(s.stack.functions.size);
+    });
+
+    it('has a dashboard with verifications, latency, denials by reason and token creates', () => {
+      const [[, dashboard]] = resourcesOf(s, 'AWS::CloudWatch::Dashboard');
+      const body = JSON.stringify(dashboard.Properties!.DashboardBody);
+      for (const metric of ['Verified', 'VerifyLatency', 'MetricName=\\\\\\"Denied\\\\\\"', 'TokenCreated']) expect(body).toContain(metric);
+    });
+
+    it('counts token creates from the create route in the access log', () => {
+      s.template.hasResourceProperties('AWS::Logs::MetricFilter', {
+        FilterPattern: '{ ($.routeKey = "POST /v1/tokens") && ($.status = 201) }',
+        MetricTransformations: [Match.objectLike({ MetricNamespace: 'Tessera', MetricName: 'TokenCreated', MetricValue: '1' })],
+      });
+    });
+  });
+
+  describe('keys and removal', () => {
+    it('rotates every KMS key', () => {
+      const keys = resourcesOf(s, 'AWS::KMS::Key');
+      expect(keys.length).toBe(name === 'prod' ? 2 : 1);
+      for (const [, key] of keys) expect(key.Properties!.EnableKeyRotation).toBe(true);
+    });
+
+    if (name === 'prod') {
+      it('retains the table with deletion protection and a customer-managed key', () => {
+        s.template.hasResource('AWS::DynamoDB::Table', {
+          DeletionPolicy: 'Retain',
+          UpdateReplacePolicy: 'Retain',
+          Properties: Match.objectLike({
+            DeletionProtectionEnabled: true,
+            SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^StoreKey'), 'Arn'] } },
+          }),
+        });
+      });
+
+      it('retains the KMS keys and the log groups', () => {
+        s.template.allResources('AWS::KMS::Key', { DeletionPolicy: 'Retain' });
+        s.template.allResources('AWS::Logs::LogGroup', { DeletionPolicy: 'Retain' });
+      });
+    } else {
+      it('deletes the table, keys and logs with the stack', () => {
+        s.template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete', Properties: Match.objectLike({ DeletionProtectionEnabled: false }) });
+        s.template.allResources('AWS::KMS::Key', { DeletionPolicy: 'Delete' });
+      });
+    }
+  });
+
+  describe('cdk-nag', () => {
+    it('finds no unacknowledged AwsSolutions error or warning', () => {
+      const report = new AwsSolutionsChecks().validateScope(s.stack);
+      const findings = report.violations.map((v) => `${v.severity} ${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
+      expect(findings).toEqual([]);
+    });
+
+    it('acknowledges findings only with a specific reason', () => {
+      const acknowledged = s.stack.node.findAll().flatMap((c) =>
+        c.node.metadata.filter((m) => m.type === 'aws:cdk:acknowledged-rules').flatMap((m) => Object.entries(m.data as Record<string, string>)));
+      expect(acknowledged.length).toBeGreaterThan(0);
+      for (const [id, reason] of acknowledged) {
+        expect(id).toMatch(/AwsSolutions-/);
+        expect(reason.length, id).toBeGreaterThanOrEqual(40);
+      }
+    });
+  });
+});
+
+describe('optional settings', () => {
+  let s: Synthesized;
+  beforeAll(() => {
+    s = synthEnv('staging', {
+      context: { identityPublisherAccounts: '111122223333', alarmTopicArn: 'arn:aws:sns:us-east-1:123456789012:ops', account: '123456789012', region: 'eu-west-1' },
+    });
+  }, 120_000);
+
+  it('lets the identity accounts publish to the bus with the identity source only', () => {
+    s.template.hasResourceProperties('AWS::Events::EventBusPolicy', {
+      Statement: Match.objectLike({
+        Action: 'events:PutEvents',
+        Principal: { AWS: Match.stringLikeRegexp('111122223333') },
+        Condition: { StringEquals: { 'events:source': 'tessera.identity' } },
+      }),
+    });
+  });
+
+  it('sends alarm and recovery notifications to the configured topic', () => {
+    for (const [, alarm] of resourcesOf(s, 'AWS::CloudWatch::Alarm')) {
+      expect(alarm.Properties!.AlarmActions).toEqual(['arn:aws:sns:us-east-1:123456789012:ops']);
+      expect(alarm.Properties!.OKActions).toEqual(['arn:aws:sns:us-east-1:123456789012:ops']);
+    }
+  });
+
+  it('pins the stack to the given account and region', () => {
+    expect(s.stack.account).toBe('123456789012');
+    expect(s.stack.region).toBe('eu-west-1');
+  });
+
+  it('still passes cdk-nag', () => {
+    expect(new AwsSolutionsChecks().validateScope(s.stack).violations).toEqual([]);
+  });
+});
