@@ -15,6 +15,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { KMS_ENCRYPTION_CONTEXT } from '../../shared/crypto/vault.ts';
 import { TABLE } from '../../shared/store/table.ts';
 import type { FunctionAccess } from '../access.ts';
 import { acknowledge } from '../nag.ts';
@@ -154,6 +155,8 @@ export class TesseraFunction extends Construct {
         sid: 'ValueKey',
         actions: access.valueKey.map((a) => `kms:${a}`),
         resources: [valueKey.keyArn],
+        // Only data keys made for sealing token values (shared/crypto/vault.ts).
+        conditions: { StringEquals: Object.fromEntries(Object.entries(KMS_ENCRYPTION_CONTEXT).map(([k, v]) => [`kms:EncryptionContext:${k}`, v])) },
       }));
     }
     if (access.publish) {

@@ -50,6 +50,8 @@ export function fileKeySource(path: string): KeySource {
 }
 
 const DATA_KEY_MAX_AGE_MS = 3600_000;
+/** Binds data keys to their purpose; key policies can require it (kms:EncryptionContext). */
+export const KMS_ENCRYPTION_CONTEXT = { purpose: 'tessera-token-value' };
 
 export function kmsKeySource(keyId: string): KeySource {
   const plain = new Map<string, Buffer>();
@@ -70,7 +72,7 @@ export function kmsKeySource(keyId: string): KeySource {
     async current() {
       if (current && Date.now() - current.at < DATA_KEY_MAX_AGE_MS) return current;
       const { GenerateDataKeyCommand } = await import('@aws-sdk/client-kms');
-      const out = await (await kms()).send(new GenerateDataKeyCommand({ KeyId: keyId, KeySpec: 'AES_256' }));
+      const out = await (await kms()).send(new GenerateDataKeyCommand({ KeyId: keyId, KeySpec: 'AES_256', EncryptionContext: KMS_ENCRYPTION_CONTEXT }));
       const edk = Buffer.from(out.CiphertextBlob!).toString('base64url');
       const key = Buffer.from(out.Plaintext!);
       const kid = 'kms-' + createHash('sha256').update(edk).digest('base64url').slice(0, 12);
@@ -82,7 +84,7 @@ export function kmsKeySource(keyId: string): KeySource {
       const cached = plain.get(edk);
       if (cached) return cached;
       const { DecryptCommand } = await import('@aws-sdk/client-kms');
-      const out = await (await kms()).send(new DecryptCommand({ CiphertextBlob: Buffer.from(edk, 'base64url'), KeyId: keyId }));
+      const out = await (await kms()).send(new DecryptCommand({ CiphertextBlob: Buffer.from(edk, 'base64url'), KeyId: keyId, EncryptionContext: KMS_ENCRYPTION_CONTEXT }));
       const key = Buffer.from(out.Plaintext!);
       plain.set(edk, key);
       return key;
