@@ -17,11 +17,15 @@ export function kindOf(event: AuthorizerEvent): Kind {
   return event.type === 'TOKEN' ? 'rest-token' : 'rest-request';
 }
 
+// API Gateway sends strings; anything else (a hand-made or malformed event) counts as absent, so
+// the authorizer denies it instead of failing with a TypeError.
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
 function header(headers: Record<string, string | undefined> | null | undefined, name: string): string | undefined {
-  if (!headers) return undefined;
-  const direct = headers[name];
+  if (!headers || typeof headers !== 'object') return undefined;
+  const direct = str(headers[name]);
   if (direct !== undefined) return direct;
-  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === name) return v;
+  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === name) return str(v);
   return undefined;
 }
 
@@ -33,7 +37,7 @@ const bearer = (authorization: string | undefined) => {
 /** The credential a request carries, or undefined when it carries none. */
 export function credentialOf(event: AuthorizerEvent): Credential | undefined {
   if (event.type === 'TOKEN') {
-    const token = (event as APIGatewayTokenAuthorizerEvent).authorizationToken;
+    const token = str((event as APIGatewayTokenAuthorizerEvent).authorizationToken);
     const value = bearer(token) ?? (token && !/\s/.test(token) ? token : undefined);
     return value ? { kind: 'value', value } : undefined;
   }
@@ -48,11 +52,11 @@ export function credentialOf(event: AuthorizerEvent): Credential | undefined {
 
 /** The key the permission map is looked up with: the HTTP API route key, or METHOD /resource. */
 export function routeOf(event: AuthorizerEvent): string {
-  if ((event as APIGatewayRequestAuthorizerEventV2).version === '2.0') return (event as APIGatewayRequestAuthorizerEventV2).routeKey;
-  const arn = (event as APIGatewayTokenAuthorizerEvent).methodArn ?? '';
+  if ((event as APIGatewayRequestAuthorizerEventV2).version === '2.0') return str((event as APIGatewayRequestAuthorizerEventV2).routeKey) ?? '';
+  const arn = str((event as APIGatewayTokenAuthorizerEvent).methodArn) ?? '';
   // arn:aws:execute-api:region:account:apiId/stage/METHOD/resource/path
   const [, , method, ...rest] = (arn.split(':')[5] ?? '').split('/');
-  const resource = (event as APIGatewayRequestAuthorizerEvent).resource ?? `/${rest.join('/')}`;
+  const resource = str((event as APIGatewayRequestAuthorizerEvent).resource) ?? `/${rest.join('/')}`;
   return `${method ?? ''} ${resource}`;
 }
 
@@ -82,11 +86,12 @@ export function restPolicy(
   deniedRoutes: string[],
 ): APIGatewayAuthorizerResult {
   // methodArn: arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{METHOD}/{resource}
-  const parts = event.methodArn.split(':');
+  const methodArn = str(event.methodArn) ?? '';
+  const parts = methodArn.split(':');
   const [apiId, stage] = (parts[5] ?? '').split('/');
   const base = `${parts.slice(0, 5).join(':')}:${apiId}/${stage}`;
   if (!decision.allow) {
-    return { principalId: 'anonymous', policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: event.methodArn }] } };
+    return { principalId: 'anonymous', policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: methodArn || '*' }] } };
   }
   // An HTTP API key such as `$default` names no REST method; `ANY` is `*` in an IAM method ARN.
   const toArn = (route: string) => {

@@ -6,7 +6,7 @@
 // never reaches the store: throttles and 500s are answered here, a timeout is sent to a server
 // that accepts the connection and never answers, a refused connection to a closed port.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { createServer, type Server, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { store } from '../../shared/store/client.ts';
@@ -168,17 +168,29 @@ export type Snapshot = Map<string, Record<string, unknown>>;
 
 let scanClient: DynamoDBDocumentClient | undefined;
 
-/**
- * Every item of the test app's table (process.env.TESSERA_TABLE at the endpoint
- * TESSERA_STORE_ENDPOINT), read with a client of its own so injected faults never touch it.
- */
-export async function snapshotTable(options: { ignore?: string[] } = {}): Promise<Snapshot> {
+function target(): { client: DynamoDBDocumentClient; table: string } {
   const endpoint = process.env.TESSERA_STORE_ENDPOINT;
   const table = process.env.TESSERA_TABLE;
   if (!endpoint || !table) throw new Error('start the test app first: TESSERA_TABLE / TESSERA_STORE_ENDPOINT are not set');
   scanClient ??= DynamoDBDocumentClient.from(
     new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 }),
   );
+  return { client: scanClient, table };
+}
+
+/** One token item as stored (no TTL filtering), read past the fault injector. */
+export async function readTokenItem(tokenId: string): Promise<Record<string, any> | undefined> {
+  const { client, table } = target();
+  const out = await client.send(new GetCommand({ TableName: table, Key: { pk: `TOKEN#${tokenId}`, sk: 'TOKEN' }, ConsistentRead: true }));
+  return out.Item;
+}
+
+/**
+ * Every item of the test app's table (process.env.TESSERA_TABLE at the endpoint
+ * TESSERA_STORE_ENDPOINT), read with a client of its own so injected faults never touch it.
+ */
+export async function snapshotTable(options: { ignore?: string[] } = {}): Promise<Snapshot> {
+  const { client: scanClient, table } = target();
   const out: Snapshot = new Map();
   let start: Record<string, any> | undefined;
   do {
