@@ -5,7 +5,7 @@ import { LogFormatter, LogItem, Logger } from '@aws-lambda-powertools/logger';
 import type { LogAttributes, UnformattedAttributes } from '@aws-lambda-powertools/logger/types';
 
 const VALUE_PATTERN = /tsr_[0-9A-Za-z]{20,}/g;
-const SENSITIVE_KEY = /^(value|secret|hash|prevhash|enc|authorization|x-api-token|x-api-secret|secretsha256|legacysecretsha256|accesstoken|token|cookie)$/i;
+const SENSITIVE_KEY = /^(value|secret|hash|prevhash|enc|sealed|authorization|x-api-token|x-api-secret|secretsha256|legacysecretsha256|accesstoken|token|cookie)$/i;
 export const REDACTED = '[redacted]';
 
 export function redact(input: unknown, depth = 0): unknown {

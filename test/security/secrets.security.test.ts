@@ -150,6 +150,18 @@ describe('secrets', () => {
     }
   });
 
+  it('are redacted from a whole token record, should one ever be logged', async () => {
+    // Prepare: a stored item as it is, every secret field filled.
+    const { redact } = await import('../../shared/log.ts');
+    const items = [...(await snapshotTable()).values()].filter((i) => i.type === 'token');
+    const secrets = secretsOf(await snapshotTable(), [...values, ...legacySecrets]);
+    // Act
+    const logged = JSON.stringify(redact(items));
+    // Assess
+    expect(items.some((i) => i.sealed && i.hash) && items.some((i) => i.legacySecretSha256)).toBe(true);
+    expect(leaksIn(logged, secrets)).toEqual([]);
+  });
+
   it('never appear in a domain event', async () => {
     // (The dead-letter queue keeps a refused identity event as it was sent, by design: the
     // scenario's bad event carries a value on purpose, to test the log line about it.)
