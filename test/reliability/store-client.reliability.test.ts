@@ -12,7 +12,7 @@ let bob: string;
 
 beforeAll(async () => {
   app = await startTestApp({
-    env: { TESSERA_SDK_MAX_ATTEMPTS: '2', TESSERA_SDK_REQUEST_TIMEOUT_MS: '400', TESSERA_SDK_CONNECT_TIMEOUT_MS: '400' },
+    env: { TESSERA_SDK_MAX_ATTEMPTS: '2', TESSERA_SDK_REQUEST_TIMEOUT_MS: '800', TESSERA_SDK_CONNECT_TIMEOUT_MS: '800' },
   });
   faults = await installFaults();
   bob = await app.login('bob');
@@ -30,9 +30,9 @@ describe('the store client', () => {
     const handler = store().config.requestHandler as unknown as { configProvider: Promise<Record<string, unknown>> };
     const http = await handler.configProvider;
     // Assess
-    expect(config.sdk).toEqual({ connectTimeoutMs: 400, requestTimeoutMs: 400, maxAttempts: 2 });
-    expect(http.connectionTimeout).toBe(400);
-    expect(http.requestTimeout).toBe(400);
+    expect(config.sdk).toEqual({ connectTimeoutMs: 800, requestTimeoutMs: 800, maxAttempts: 2 });
+    expect(http.connectionTimeout).toBe(800);
+    expect(http.requestTimeout).toBe(800);
     expect(http.throwOnRequestTimeout).toBe(true); // without it the SDK only warns and waits
     expect(await store().config.maxAttempts()).toBe(2);
     expect(store().config.retryMode).toBe('standard');

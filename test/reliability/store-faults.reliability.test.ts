@@ -23,8 +23,8 @@ beforeAll(async () => {
     env: {
       // One attempt per call, so the n-th call is the n-th request to the store.
       TESSERA_SDK_MAX_ATTEMPTS: '1',
-      TESSERA_SDK_REQUEST_TIMEOUT_MS: '600',
-      TESSERA_SDK_CONNECT_TIMEOUT_MS: '600',
+      TESSERA_SDK_REQUEST_TIMEOUT_MS: '1000',
+      TESSERA_SDK_CONNECT_TIMEOUT_MS: '1000',
       // Every verification reads the store.
       TESSERA_AUTH_CACHE_SECONDS: '0',
     },
