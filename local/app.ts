@@ -19,6 +19,7 @@ import { startStore, type EmbeddedStore } from './store.ts';
 import { sweepExpired } from './sweeper.ts';
 import { ensureTable } from './table.ts';
 import { seedDemo } from './seed.ts';
+import { ensureWebBuilt } from '../web/build.ts';
 
 export const LOCAL_ISSUER = 'https://tessera.local/';
 export const LOCAL_AUDIENCE = 'tessera-local';
@@ -95,6 +96,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalApp> 
     const jwt = await loadJwtKeys(dataDir, persist);
     if (options.seed ?? true) await seedDemo(bus);
 
+    await ensureWebBuilt(); // the console page, built here when web/dist is missing or stale (fresh clone)
     server = createGateway({ handlers, authorizer, legacyImport, bus, jwt, advance, webRoot: join(ROOT, 'web', 'dist') });
     await new Promise<void>((res, rej) => {
       server!.once('error', rej);

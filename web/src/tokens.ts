@@ -1,0 +1,214 @@
+// The tokens table: filters, cursor pagination, one row per token with the actions the caller
+// may take. What a row offers follows API.md §1: values only for the owner (and admins, for
+// shared tokens), no edit for legacy tokens.
+import type { Api, Me, Token, TokenPage } from './api.ts';
+import { createDialog, deleteDialog, editDialog, renewDialog, valueDialog, type DialogContext } from './dialogs.ts';
+import { h, replace, uid } from './dom.ts';
+import { when } from './format.ts';
+import { alertRegion, announce, visuallyHidden } from './ui.ts';
+
+const PAGE_SIZE = 20;
+const CHIPS_SHOWN = 4;
+
+const REASONS: Record<string, string> = {
+  manual: 'disabled manually',
+  owner_disabled: 'owner’s account disabled',
+  owner_sso: 'owner switched to SSO',
+  owner_deleted: 'owner deleted',
+  permissions_revoked: 'owner lost its permissions',
+};
+
+const STATUS_LABEL: Record<Token['status'], string> = { enabled: 'Enabled', disabled: 'Disabled', expired: 'Expired' };
+
+export function tokensView(api: Api, me: Me): HTMLElement {
+  const admin = me.user.isAdmin;
+  const canReveal = (t: Token) => t.ownerId === me.user.userId || (admin && t.visibility === 'shared');
+
+  let filters = { owner: '', status: '' };
+  let cursors: (string | null)[] = [null];
+  let pageIndex = 0;
+  const owners = new Set<string>([me.user.userId]);
+
+  const alert = alertRegion();
+  const headingId = uid('tokens-heading');
+  const heading = h('h1', { id: headingId, tabindex: -1 }, 'API tokens');
+  const tableWrap = h('div', { class: 'table-wrap' });
+  const pager = h('nav', { class: 'pager', 'aria-label': 'Pages of tokens' });
+  const summary = h('p', { class: 'summary', 'aria-live': 'polite' });
+
+  const ctx: DialogContext = {
+    api,
+    me,
+    changed: async (message, focusKey) => {
+      announce(message);
+      await load(focusKey);
+    },
+    fallbackFocus: () => heading,
+  };
+
+  // ---------------------------------------------------------------- filters
+  const ownerId = uid('owner');
+  const statusId = uid('status');
+  const ownerList = uid('owners');
+  const ownerInput = h('input', { id: ownerId, type: 'search', list: ownerList, placeholder: 'All owners', autocomplete: 'off', spellcheck: 'false' });
+  const ownerOptions = h('datalist', { id: ownerList });
+  const statusSelect = h('select', { id: statusId },
+    h('option', { value: '' }, 'All statuses'),
+    (['enabled', 'disabled', 'expired'] as const).map((s) => h('option', { value: s }, STATUS_LABEL[s])));
+  const filterForm = h('form', { class: 'filters', role: 'search', 'aria-label': 'Filter tokens' },
+    admin && h('div', { class: 'field' }, h('label', { for: ownerId }, 'Owner'), ownerInput, ownerOptions),
+    h('div', { class: 'field' }, h('label', { for: statusId }, 'Status'), statusSelect),
+    admin && h('button', { type: 'submit' }, 'Apply'),
+  );
+  const apply = () => {
+    filters = { owner: ownerInput.value.trim(), status: statusSelect.value };
+    cursors = [null];
+    pageIndex = 0;
+    void load();
+  };
+  filterForm.addEventListener('submit', (e) => {
+    e.preventDefault();
+    apply();
+  });
+  statusSelect.addEventListener('change', apply);
+  ownerInput.addEventListener('input', () => {
+    if (ownerInput.value === '' && filters.owner) apply(); // cleared, e.g. with the search field's ×
+  });
+
+  const createButton = h('button', { type: 'button', class: 'primary', on: { click: () => createDialog(ctx) } }, 'Create token');
+
+  // ---------------------------------------------------------------- rows
+  function permissionsCell(t: Token): Node {
+    if (t.permissions === null) return h('span', { class: 'muted legacy-note' }, 'permissions not displayed');
+    const chip = (p: string) => h('li', { class: 'chip' }, p);
+    const shown = t.permissions.slice(0, CHIPS_SHOWN);
+    const rest = t.permissions.slice(CHIPS_SHOWN);
+    return h('div', null,
+      h('ul', { class: 'chips', 'aria-label': `${t.permissions.length} permissions` }, shown.map(chip)),
+      rest.length > 0 && h('details', { class: 'more' },
+        h('summary', null, `+${rest.length} more`),
+        h('ul', { class: 'chips' }, rest.map(chip))),
+    );
+  }
+
+  function statusCell(t: Token): Node {
+    return h('div', null,
+      h('span', { class: `badge status-${t.status}` }, STATUS_LABEL[t.status]),
+      t.status === 'disabled' && t.disabledReason && h('div', { class: 'reason' }, REASONS[t.disabledReason] ?? t.disabledReason),
+    );
+  }
+
+  function actionsCell(t: Token): Node {
+    const key = (a: string) => `${t.id}:${a}`;
+    const button = (action: string, label: string, onClick: () => void, cls = 'small') =>
+      h('button', { type: 'button', class: cls, 'data-focus-key': key(action), 'aria-label': `${label} ${t.name}`, on: { click: onClick } }, label);
+    const live = t.status !== 'expired';
+    // A legacy token has no viewable value until it is renewed (the API answers 409).
+    return h('div', { class: 'row-actions' },
+      canReveal(t)
+        ? !t.legacy && button('value', 'Value', () => void valueDialog(ctx, t))
+        : h('span', { class: 'private-note', title: `Only ${t.ownerId} can view or renew the value of a private token.` },
+            'Value private', visuallyHidden(`: only ${t.ownerId} can view or renew it`)),
+      !t.legacy && button('edit', 'Edit', () => editDialog(ctx, t)),
+      (t.disabledAt !== null || live) && button('toggle', t.disabledAt ? 'Enable' : 'Disable', () => void toggle(t)),
+      canReveal(t) && live && button('renew', 'Renew', () => renewDialog(ctx, t)),
+      button('delete', 'Delete', () => deleteDialog(ctx, t), 'small danger-text'),
+    );
+  }
+
+  async function toggle(t: Token) {
+    const enable = t.disabledAt !== null;
+    alert.clear();
+    try {
+      await api.patch(t.id, { enabled: enable });
+      await ctx.changed(`Token “${t.name}” ${enable ? 'enabled' : 'disabled'}.`, `${t.id}:toggle`);
+    } catch (e) {
+      alert.show(e);
+    }
+  }
+
+  function row(t: Token): HTMLElement {
+    const gone = t.status !== 'enabled';
+    return h('tr', { 'data-token-id': t.id, class: gone ? 'inactive' : null },
+      h('th', { scope: 'row' },
+        h('div', { class: 'token-name' }, t.name, t.legacy && h('span', { class: 'badge legacy' }, 'Legacy')),
+        h('code', { class: 'hint-text', title: 'The first characters of the value' }, `${t.hint}…`),
+        t.description && h('div', { class: 'description' }, t.description)),
+      admin && h('td', { class: 'owner' }, t.ownerId, t.ownerId === me.user.userId && h('span', { class: 'muted' }, ' (you)')),
+      h('td', null, h('span', { class: `badge vis-${t.visibility}` }, t.visibility === 'shared' ? 'Shared' : 'Private')),
+      h('td', null, permissionsCell(t)),
+      h('td', null, statusCell(t)),
+      h('td', null, when(t.expiresAt, 'Never')),
+      h('td', null, t.status === 'enabled' ? h('span', { class: 'muted' }, '—') : when(t.deleteAt, '—', 'date')),
+      h('td', null, when(t.lastUsedAt, 'Never')),
+      h('td', null, actionsCell(t)),
+    );
+  }
+
+  function table(page: TokenPage): Node {
+    if (page.items.length === 0) {
+      const filtered = filters.owner || filters.status;
+      return h('div', { class: 'empty' },
+        h('p', null, h('strong', null, filtered ? 'No tokens match these filters.' : 'No tokens yet.')),
+        h('p', { class: 'muted' }, filtered ? 'Change or clear the filters.' : 'Create a token to call the product’s APIs from scripts and integrations.'));
+    }
+    const cols = ['Name', ...(admin ? ['Owner'] : []), 'Visibility', 'Permissions', 'Status', 'Expires', 'Deleted on', 'Last used', 'Actions'];
+    return h('table', { class: 'tokens' },
+      h('caption', { class: 'visually-hidden' }, admin ? `Tokens of ${me.user.tenantId}` : 'Your tokens'),
+      h('thead', null, h('tr', null, cols.map((c) => h('th', { scope: 'col' }, c === 'Actions' ? visuallyHidden(c) : c)))),
+      h('tbody', null, page.items.map(row)),
+    );
+  }
+
+  function renderPager(page: TokenPage) {
+    const prev = h('button', { type: 'button', 'data-focus-key': 'pager:prev', disabled: pageIndex === 0, on: { click: () => go(pageIndex - 1, 'pager:prev') } }, '← Previous');
+    const next = h('button', { type: 'button', 'data-focus-key': 'pager:next', disabled: !page.nextCursor, on: { click: () => go(pageIndex + 1, 'pager:next', page.nextCursor) } }, 'Next →');
+    replace(pager, prev, h('span', { class: 'muted' }, `Page ${pageIndex + 1}`), next);
+  }
+
+  function go(index: number, focusKey: string, cursor?: string | null) {
+    if (cursor !== undefined) cursors[index] = cursor;
+    pageIndex = index;
+    void load(focusKey);
+  }
+
+  async function load(focusKey?: string) {
+    tableWrap.setAttribute('aria-busy', 'true');
+    try {
+      const page = await api.list({ ...filters, limit: PAGE_SIZE, cursor: cursors[pageIndex] });
+      if (page.items.length === 0 && pageIndex > 0) {
+        // The last item of this page went away: step back.
+        pageIndex -= 1;
+        return load(focusKey);
+      }
+      alert.clear();
+      for (const t of page.items) owners.add(t.ownerId);
+      replace(ownerOptions, [...owners].sort().map((o) => h('option', { value: o })));
+      replace(tableWrap, table(page));
+      renderPager(page);
+      const n = page.items.length;
+      summary.textContent = `${n} token${n === 1 ? '' : 's'} on this page${page.nextCursor ? '; more on the next page' : ''}.`;
+      if (focusKey) (root.querySelector<HTMLElement>(`[data-focus-key="${focusKey}"]:not([disabled])`) ?? heading).focus();
+    } catch (e) {
+      alert.show(e);
+    } finally {
+      tableWrap.removeAttribute('aria-busy');
+    }
+  }
+
+  const root = h('section', { class: 'page', 'aria-labelledby': headingId },
+    h('div', { class: 'page-head' },
+      h('div', null, heading,
+        h('p', { class: 'lead' }, admin
+          ? `Every token of ${me.user.tenantId}. Tokens carry a subset of their owner’s permissions.`
+          : 'Tokens let scripts and integrations call the API with a subset of your permissions.')),
+      createButton),
+    filterForm,
+    alert.el,
+    summary,
+    tableWrap,
+    pager,
+  );
+  void load();
+  return root;
+}

@@ -1,0 +1,113 @@
+// Shared pieces: error messages, announcements, modal dialogs, the copyable value field.
+import { ApiError, errorTitle } from './api.ts';
+import { h, replace, uid } from './dom.ts';
+
+/** An error as a readable block: title, the API's message, field issues, the request id for support. */
+export function errorBlock(error: unknown): HTMLElement {
+  const e = error instanceof ApiError ? error : new ApiError(0, 'INTERNAL', (error as Error)?.message ?? String(error));
+  return h(
+    'div',
+    { class: 'alert' },
+    h('p', null, h('strong', null, `${errorTitle(e)}. `), e.message),
+    e.fields.length > 0 && h('ul', null, e.fields.map((f) => h('li', null, h('code', null, f.path), ': ', f.message))),
+    e.requestId && h('p', { class: 'alert-meta' }, `Code ${e.code} · request ${e.requestId}`),
+  );
+}
+
+/** A role=alert region that starts empty, so screen readers announce what is put in it. */
+export function alertRegion(): { el: HTMLElement; show(error: unknown): void; clear(): void } {
+  const el = h('div', { role: 'alert', class: 'alert-region' });
+  return {
+    el,
+    show: (error) => replace(el, errorBlock(error)),
+    clear: () => replace(el),
+  };
+}
+
+let toastTimer: number | undefined;
+export function hideToast(): void {
+  document.getElementById('toast')!.classList.remove('visible');
+}
+
+/** A polite announcement, also shown briefly as a toast. */
+export function announce(message: string): void {
+  const el = document.getElementById('toast')!;
+  el.textContent = message;
+  el.classList.add('visible');
+  window.clearTimeout(toastTimer);
+  toastTimer = window.setTimeout(() => el.classList.remove('visible'), 4000);
+}
+
+export interface Modal {
+  dialog: HTMLDialogElement;
+  body: HTMLElement;
+  close(): void;
+}
+
+/**
+ * A native modal <dialog> (focus is kept inside, Escape closes it). On close it is removed and
+ * focus goes back to what opened it, or to `fallbackFocus` when that element is gone.
+ */
+export function modal(title: string, opts: { wide?: boolean; fallbackFocus?: () => HTMLElement | null; onClose?: () => void } = {}): Modal {
+  const opener = document.activeElement as HTMLElement | null;
+  const titleId = uid('dlg-title');
+  const body = h('div', { class: 'dialog-body' });
+  const dialog = h(
+    'dialog',
+    { 'aria-labelledby': titleId, class: opts.wide ? 'wide' : null },
+    h('header', { class: 'dialog-head' },
+      h('h2', { id: titleId }, title),
+      h('button', { type: 'button', class: 'icon-button', 'aria-label': 'Close', on: { click: () => dialog.close() } }, '×'),
+    ),
+    body,
+  );
+  dialog.addEventListener('close', () => {
+    dialog.remove();
+    opts.onClose?.();
+    const target = opener?.isConnected ? opener : opts.fallbackFocus?.();
+    target?.focus();
+  });
+  document.body.append(dialog);
+  dialog.showModal();
+  return { dialog, body, close: () => dialog.close() };
+}
+
+/** Focuses the first field or the element marked autofocus in a dialog body. */
+export function focusFirst(root: HTMLElement): void {
+  const target = root.querySelector<HTMLElement>('[autofocus], input:not([type=hidden]):not([disabled]), select, textarea, button:not([disabled])');
+  target?.focus();
+}
+
+async function copyText(text: string, field: HTMLInputElement): Promise<boolean> {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    field.select();
+    return document.execCommand?.('copy') ?? false;
+  }
+}
+
+/** A read-only value with a Copy button and a status line. */
+export function valueField(value: string): HTMLElement {
+  const id = uid('value');
+  const status = h('p', { role: 'status', class: 'hint' });
+  const input = h('input', { id, class: 'mono secret', readonly: true, value, spellcheck: 'false', autocomplete: 'off', 'data-testid': 'token-value' });
+  const copy = h('button', {
+    type: 'button',
+    class: 'primary',
+    on: {
+      click: async () => {
+        status.textContent = (await copyText(value, input)) ? 'Copied to the clipboard.' : 'Press Ctrl+C (⌘C) to copy the selected value.';
+      },
+    },
+  }, 'Copy');
+  input.addEventListener('focus', () => input.select());
+  return h('div', { class: 'value-field' },
+    h('label', { for: id }, 'Token value'),
+    h('div', { class: 'value-row' }, input, copy),
+    status,
+  );
+}
+
+export const visuallyHidden = (text: string) => h('span', { class: 'visually-hidden' }, text);
