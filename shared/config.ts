@@ -1,48 +1,107 @@
 // Configuration, read from the environment once (at cold start) and validated: a missing or
-// malformed value fails the container before the first request, never during one.
-import { z } from 'zod';
+// malformed value fails the container before the first request, never during one. Checked by
+// hand, not with zod: every function imports this module, and zod was 450 KB of the authorizer's
+// 850 KB bundle and a third of its cold start (issue 7, BENCHMARKS.md).
 import { clock, type Clock } from './clock.ts';
 
-const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+type Env = Record<string, string | undefined>;
 
-const routePermissions = z
-  .string()
-  .default('{}')
-  .transform((text, ctx) => {
-    try {
-      return z.record(z.string(), z.array(z.string())).parse(JSON.parse(text));
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'must be a JSON object of route -> permission list' });
-      return z.NEVER;
-    }
-  });
+/** Reads variables one by one and collects every problem, so one failure names them all. */
+class EnvReader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
 
-const keySource = z
-  .string()
-  .regex(/^(file:.+|kms:.+)$/, 'must be file:<path> (local key ring) or kms:<key id or ARN>')
-  .transform((value) => {
-    const [kind, ...rest] = value.split(':');
-    return { kind: kind as 'file' | 'kms', ref: rest.join(':') };
-  });
+  private problem<T>(name: string, message: string, placeholder: T): T {
+    this.problems.push(`${name}: ${message}`);
+    return placeholder;
+  }
 
-const schema = z.object({
-  TESSERA_TABLE: z.string().min(3),
-  TESSERA_STORE_ENDPOINT: z.url().optional(),
-  AWS_REGION: z.string().default('us-east-1'),
-  TESSERA_JWT_ISSUER: z.string().min(1),
-  TESSERA_JWT_AUDIENCE: z.string().min(1),
-  TESSERA_KEY_SOURCE: keySource,
-  TESSERA_EVENT_BUS: z.string().optional(),
-  TESSERA_IDENTITY_SOURCE: z.string().default('tessera.identity'),
-  TESSERA_EVENT_SOURCE: z.string().default('tessera.tokens'),
-  TESSERA_AUTH_CACHE_SECONDS: z.coerce.number().int().min(0).max(60).default(10),
-  TESSERA_AUTH_DENY_CACHE_SECONDS: z.coerce.number().int().min(0).max(60).default(5),
-  TESSERA_ROUTE_PERMISSIONS: routePermissions,
-  TESSERA_SDK_CONNECT_TIMEOUT_MS: positiveInt(1000),
-  TESSERA_SDK_REQUEST_TIMEOUT_MS: positiveInt(3000),
-  TESSERA_SDK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(5).default(3),
-  TESSERA_LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('INFO'),
-});
+  /** A value that must be set, at least `min` characters (code points) long. */
+  required(name: string, min = 1): string {
+    const text = this.env[name];
+    if (text === undefined) return this.problem(name, 'is required', '');
+    return [...text].length >= min ? text : this.problem(name, `must be at least ${min} characters long`, '');
+  }
+
+  /** The value as set (even empty), else the fallback. */
+  text(name: string, fallback: string): string {
+    return this.env[name] ?? fallback;
+  }
+
+  /** An integer from min to max, read as Number() reads text; the fallback when unset. */
+  integer(name: string, min: number, max: number, fallback: number): number {
+    const text = this.env[name];
+    if (text === undefined) return fallback;
+    const n = Number(text);
+    if (Number.isSafeInteger(n) && n >= min && n <= max) return n;
+    return this.problem(name, max === MAX ? `must be an integer of at least ${min}` : `must be an integer from ${min} to ${max}`, fallback);
+  }
+
+  /** An absolute URL, blanks around it trimmed; undefined when unset. */
+  url(name: string): string | undefined {
+    const text = this.env[name];
+    if (text === undefined) return undefined;
+    const trimmed = text.trim();
+    return URL.canParse(trimmed) ? trimmed.replace(/[\t\n\r]/g, '') : this.problem(name, 'must be a URL', undefined);
+  }
+
+  oneOf<const T extends string>(name: string, values: readonly T[], fallback: T): T {
+    const text = this.env[name] ?? fallback;
+    return (values as readonly string[]).includes(text) ? (text as T) : this.problem(name, `must be one of ${values.join(' ')}`, fallback);
+  }
+
+  /** A value `parse` turns into T, or refuses with undefined; `fallback` stands in when unset. */
+  parsed<T>(name: string, fallback: string | undefined, message: string, parse: (text: string) => T | undefined): T | undefined {
+    const text = this.env[name] ?? fallback;
+    const value = text === undefined ? undefined : parse(text);
+    return value === undefined ? this.problem(name, message, undefined) : value;
+  }
+}
+
+function keySourceOf(text: string): Config['keySource'] | undefined {
+  if (!/^(file:.+|kms:.+)$/.test(text)) return undefined;
+  const [kind, ...rest] = text.split(':');
+  return { kind: kind as 'file' | 'kms', ref: rest.join(':') };
+}
+
+function routePermissionsOf(text: string): Record<string, string[]> | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const entries = Object.entries(value);
+  const lists = entries.every(([, needs]) => Array.isArray(needs) && needs.every((p) => typeof p === 'string'));
+  return lists ? (Object.fromEntries(entries) as Record<string, string[]>) : undefined;
+}
+
+const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'] as const;
+const MAX = Number.MAX_SAFE_INTEGER;
+
+function readEnv(env: Env) {
+  const r = new EnvReader(env);
+  const values = {
+    TESSERA_TABLE: r.required('TESSERA_TABLE', 3),
+    TESSERA_STORE_ENDPOINT: r.url('TESSERA_STORE_ENDPOINT'),
+    AWS_REGION: r.text('AWS_REGION', 'us-east-1'),
+    TESSERA_JWT_ISSUER: r.required('TESSERA_JWT_ISSUER'),
+    TESSERA_JWT_AUDIENCE: r.required('TESSERA_JWT_AUDIENCE'),
+    TESSERA_KEY_SOURCE: r.parsed('TESSERA_KEY_SOURCE', undefined, 'must be file:<path> (local key ring) or kms:<key id or ARN>', keySourceOf)!,
+    TESSERA_EVENT_BUS: env.TESSERA_EVENT_BUS,
+    TESSERA_IDENTITY_SOURCE: r.text('TESSERA_IDENTITY_SOURCE', 'tessera.identity'),
+    TESSERA_EVENT_SOURCE: r.text('TESSERA_EVENT_SOURCE', 'tessera.tokens'),
+    TESSERA_AUTH_CACHE_SECONDS: r.integer('TESSERA_AUTH_CACHE_SECONDS', 0, 60, 10),
+    TESSERA_AUTH_DENY_CACHE_SECONDS: r.integer('TESSERA_AUTH_DENY_CACHE_SECONDS', 0, 60, 5),
+    TESSERA_ROUTE_PERMISSIONS: r.parsed('TESSERA_ROUTE_PERMISSIONS', '{}', 'must be a JSON object of route -> permission list', routePermissionsOf)!,
+    TESSERA_SDK_CONNECT_TIMEOUT_MS: r.integer('TESSERA_SDK_CONNECT_TIMEOUT_MS', 1, MAX, 1000),
+    TESSERA_SDK_REQUEST_TIMEOUT_MS: r.integer('TESSERA_SDK_REQUEST_TIMEOUT_MS', 1, MAX, 3000),
+    TESSERA_SDK_MAX_ATTEMPTS: r.integer('TESSERA_SDK_MAX_ATTEMPTS', 1, 5, 3),
+    TESSERA_LOG_LEVEL: r.oneOf('TESSERA_LOG_LEVEL', LOG_LEVELS, 'INFO'),
+  };
+  return { values, problems: r.problems };
+}
 
 export interface Config {
   tableName: string;
@@ -62,12 +121,8 @@ export interface Config {
 export class ConfigError extends Error {}
 
 export function parseConfig(env: Record<string, string | undefined>): Config {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new ConfigError(`Invalid Tessera configuration: ${problems}`);
-  }
-  const e = parsed.data;
+  const { values: e, problems } = readEnv(env);
+  if (problems.length > 0) throw new ConfigError(`Invalid Tessera configuration: ${problems.join('; ')}`);
   // Denials are never cached longer than acceptances (issue 4).
   const denyCacheSeconds = Math.min(e.TESSERA_AUTH_DENY_CACHE_SECONDS, e.TESSERA_AUTH_CACHE_SECONDS);
   return {
