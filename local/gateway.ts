@@ -138,6 +138,10 @@ export function createGateway(deps: GatewayDeps): Server {
         send(res, 200, { accessToken, tokenType: 'Bearer', expiresIn: 8 * 3600 });
         return true;
       }
+      case 'GET /config.json':
+        // What a deployed console page gets from CDK; locally it talks to this origin.
+        send(res, 200, { apiBase: '', localSignIn: true, environment: 'local' }, { 'cache-control': 'no-cache' });
+        return true;
       case 'GET /_local/jwks.json':
         send(res, 200, { keys: [deps.jwt.publicJwk] });
         return true;
@@ -271,7 +275,7 @@ export function createGateway(deps: GatewayDeps): Server {
     res.writeHead(200, {
       'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
       'cache-control': 'no-cache',
-      'content-security-policy': "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'",
+      'content-security-policy': "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'",
       'x-content-type-options': 'nosniff',
     });
     res.end(readFileSync(file));

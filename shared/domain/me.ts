@@ -4,7 +4,7 @@ import { ForbiddenError } from '../errors.ts';
 import { effectivePermissions, loadUser, tokenBlocker, type Claims } from './actor.ts';
 
 const REASONS = {
-  sso: 'You sign in with SSO. SSO users have no API tokens: their access is governed by the identity provider (API.md §1.9).',
+  sso: 'You sign in with SSO. SSO users have no API tokens: their access is governed by your identity provider, and tokens you had were disabled when you switched.',
   disabled: 'Your account is disabled, so you cannot use API tokens.',
 } as const;
 
@@ -19,6 +19,7 @@ export async function describeMe(claims: Claims) {
       email: u.email, isAdmin: isAdminRole(u.role),
     },
     canUseTokens: blocker === null,
+    reasonCode: blocker,
     reason: blocker ? REASONS[blocker] : null,
     grantablePermissions: blocker ? [] : effectivePermissions(u),
     catalog: { permissions: [...PERMISSIONS], roles: ROLES },

@@ -100,6 +100,8 @@ export const MeJson = z
       isAdmin: z.boolean(),
     }),
     canUseTokens: z.boolean(),
+    /** Why the caller cannot use tokens: 'sso' (API.md §1.9) or 'disabled'; null when they can. */
+    reasonCode: z.enum(['sso', 'disabled']).nullable(),
     reason: z.string().nullable(),
     grantablePermissions: z.array(permission),
     catalog: z.object({ permissions: z.array(z.string()), roles: z.record(z.enum(ROLE_NAMES), z.array(z.string())) }),
