@@ -24,6 +24,7 @@ import {
   updateToken,
   type TokenRecord,
 } from '../store/tokens.ts';
+import { markLegacyRevoked } from '../store/legacy.ts';
 import { getUser } from '../store/users.ts';
 import { hashValue, hintOf, mintValue, ownerRefOf } from '../token-value.ts';
 import { assertRevealable, assertVisible, canSee } from './access.ts';
@@ -284,7 +285,8 @@ export async function renewToken(actor: Actor, id: string, input: RenewTokenInpu
     const owner = await getUser(token.tenantId, token.ownerId, true);
     const held = owner ? effectivePermissions(owner) : [];
     if (tokenBlocker(owner) || held.length === 0) throw new ConflictError('The owner of this legacy token cannot hold tokens now.');
-    Object.assign(next, { legacy: false, permissions: held, legacyUuid: null, legacySecretSha256: null });
+    // legacyUuid stays: deleting the token later must still revoke the UUID for good.
+    Object.assign(next, { legacy: false, permissions: held, legacySecretSha256: null });
   }
   const value = mintValue(token.id, token.tenantId, token.ownerId);
   const graceSeconds = input.graceSeconds ?? 0;
@@ -314,6 +316,8 @@ export async function renewToken(actor: Actor, id: string, input: RenewTokenInpu
 export async function deleteToken(actor: Actor, id: string): Promise<void> {
   await withRetry(async () => {
     const token = await visibleToken(actor, id, true);
+    // First the mark, then the delete: a crash between leaves a token that a retry deletes.
+    if (token.legacyUuid) await markLegacyRevoked(token.legacyUuid, isoNow());
     await storeDelete(token.id, token.version);
     await publish(event('TokenDeleted', token, { actorId: actor.userId }));
   });
