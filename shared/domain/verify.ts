@@ -77,6 +77,7 @@ async function verifyValue(value: string, nowMs: number): Promise<Decision> {
   const current = hashesEqual(hash, token.hash ?? undefined);
   const inGrace = !current && token.prevHashUntil !== null && Date.parse(token.prevHashUntil) > nowMs && hashesEqual(hash, token.prevHash ?? undefined);
   if (!current && !inGrace) return deny('mismatch');
+  noteStoredUse(token);
   const decision = decide(token, owner, nowMs);
   if (!inGrace || !decision.allow) return decision;
   return { ...decision, validUntil: Math.min(decision.validUntil ?? Infinity, Date.parse(token.prevHashUntil!)) };
@@ -118,12 +119,26 @@ export async function verify(credential: Credential): Promise<Decision> {
   return decision;
 }
 
+/**
+ * A lastUsedAt that another container wrote less than a minute ago counts as this container's own
+ * touch: the conditional write would fail anyway, so it is not sent (one write per token and
+ * minute across containers, not one per container).
+ */
+function noteStoredUse(token: TokenRecord): void {
+  const stored = token.lastUsedAt ? Date.parse(token.lastUsedAt) : NaN;
+  if (stored > (lastTouched.get(token.id) ?? -Infinity)) touched(token.id, stored);
+}
+
+function touched(tokenId: string, atMs: number): void {
+  if (!lastTouched.has(tokenId) && lastTouched.size >= CACHE_MAX_ENTRIES) lastTouched.delete(lastTouched.keys().next().value!);
+  lastTouched.set(tokenId, atMs);
+}
+
 /** lastUsedAt, at most once a minute per token, off the response path; failures never deny. */
 function recordUse(tokenId: string, nowMs: number): void {
   const last = lastTouched.get(tokenId);
   if (last !== undefined && nowMs - last < LAST_USED_INTERVAL_MS) return;
-  if (lastTouched.size >= CACHE_MAX_ENTRIES) lastTouched.delete(lastTouched.keys().next().value!);
-  lastTouched.set(tokenId, nowMs);
+  touched(tokenId, nowMs);
   void touchLastUsed(tokenId, nowMs, LAST_USED_INTERVAL_MS).catch((error) =>
     logger.warn('lastUsedAt not recorded', { tokenId, error: error as Error }),
   );

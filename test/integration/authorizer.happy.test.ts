@@ -2,6 +2,7 @@
 // gets, lastUsedAt, and the store reads of the verification path (API.md §4, issue 4).
 import { BatchGetCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { clearVerifyCaches } from '../../shared/domain/verify.ts';
 import { store } from '../../shared/store/client.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 
@@ -140,6 +141,23 @@ describe('authorizer: lastUsedAt', () => {
     expect(Date.parse(first)).toBeGreaterThanOrEqual(firstAt);
     expect(writes.filter((n) => n === UpdateCommand.name)).toEqual([]);
     expect(Date.parse((await lastUsedAt(jwt, token.id))!) - Date.parse(first)).toBeGreaterThanOrEqual(60_000);
+  });
+
+  it('sends no lastUsedAt write when another container recorded a use less than a minute ago', async () => {
+    // Prepare: a use recorded, then a container that has never seen the token (caches dropped).
+    const jwt = await newUser('last-used-elsewhere');
+    const { token, value } = await app.createToken(jwt);
+    expect((await app.callExample(value)).status).toBe(200);
+    await vi.waitFor(async () => expect(await lastUsedAt(jwt, token.id)).not.toBeNull());
+    clearVerifyCaches();
+    await app.advance(30);
+
+    // Act
+    const writes = await storeCommandsDuring(() => app.callExample(value));
+
+    // Assess: the token was read, and the write that its stored lastUsedAt would refuse was not sent.
+    expect(writes.filter(isRead).length).toBeGreaterThan(0);
+    expect(writes.filter((n) => n === UpdateCommand.name)).toEqual([]);
   });
 });
 
