@@ -4,15 +4,17 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 
 const enabled = Boolean(process.env.AWS_LAMBDA_FUNCTION_NAME);
 const metrics = enabled ? new Metrics({ namespace: 'Tessera', serviceName: 'tessera' }) : undefined;
+// One single-metric emitter per container: each addMetric() writes its EMF line at once and clears
+// the dimensions added for it. A singleMetric() per call built a new Metrics (and a Console) every
+// time, about 65 us, which was most of a cached verification in Lambda (issue 7, BENCHMARKS.md).
+const single = metrics?.singleMetric();
 
 export function count(name: string, dimensions: Record<string, string> = {}): void {
-  if (!metrics) return;
-  const single = metrics.singleMetric();
+  if (!single) return;
   for (const [k, v] of Object.entries(dimensions)) single.addDimension(k, v);
   single.addMetric(name, MetricUnit.Count, 1);
 }
 
 export function latency(name: string, ms: number): void {
-  if (!metrics) return;
-  metrics.singleMetric().addMetric(name, MetricUnit.Milliseconds, ms);
+  single?.addMetric(name, MetricUnit.Milliseconds, ms);
 }
