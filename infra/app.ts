@@ -4,7 +4,7 @@ import { buildApp } from './build.ts';
 import { EnvironmentError } from './environments.ts';
 
 try {
-  buildApp().app.synth();
+  (await buildApp()).app.synth();
 } catch (error) {
   // A configuration mistake deserves its message, not a stack trace.
   if (!(error instanceof EnvironmentError)) throw error;

@@ -1,11 +1,13 @@
 // Builds the CDK app for one environment: shared by infra/app.ts (the CLI's entry),
-// infra/synth-all.ts and test/infra, so all three synthesize exactly the same thing.
+// infra/synth-all.ts and test/infra, so all three synthesize exactly the same thing. Where the
+// environment deploys the console page, the page is built first (esbuild, offline, ~30 ms).
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from './constructs/tessera-function.ts';
-import { resolveEnvironment, type TesseraEnvironment } from './environments.ts';
+import { buildWeb, WEB_DIST } from '../web/build.ts';
+import { OVERRIDABLE, resolveEnvironment, type TesseraEnvironment } from './environments.ts';
 import { TesseraStack } from './tessera-stack.ts';
 
 export interface BuildOptions {
@@ -31,18 +33,18 @@ export function cdkJsonContext(): Record<string, unknown> {
 
 export const stackName = (env: string) => `Tessera-${env}`;
 
-export function buildApp(options: BuildOptions = {}): Built {
+export async function buildApp(options: BuildOptions = {}): Promise<Built> {
   const app = new App({
     outdir: options.outdir,
     context: { ...cdkJsonContext(), ...options.context, ...(options.env ? { env: options.env } : {}) },
   });
-  const context = Object.fromEntries(
-    ['env', 'account', 'region', 'jwtIssuer', 'jwtAudience', 'identitySource', 'identityPublisherAccounts', 'corsOrigins',
-      'authorizerCacheSeconds', 'containerCacheSeconds', 'logLevel', 'alarmTopicArn'].map((k) => [k, app.node.tryGetContext(k)]),
-  );
+  const context = Object.fromEntries(['env', ...OVERRIDABLE].map((k) => [k, app.node.tryGetContext(k)]));
   const config = resolveEnvironment(context.env ?? 'dev', context);
+  // Always rebuilt rather than trusted: a stale web/dist would deploy an old page without notice.
+  if (config.consoleSite) await buildWeb();
   const stack = new TesseraStack(app, stackName(config.name), {
     config,
+    consoleSiteDir: WEB_DIST,
     description: `Tessera (${config.name}): API tokens - management API, authorizer, lifecycle`,
     ...(config.account || config.region ? { env: { account: config.account, region: config.region } } : {}),
     tags: { service: 'tessera', environment: config.name },

@@ -51,6 +51,11 @@ export interface TesseraEnvironment {
   readonly tableCustomerManagedKey: boolean;
   /** The example API behind the Tessera authorizer (API.md §6), for trying the authorizer out. */
   readonly exampleApi: boolean;
+  /**
+   * The console page (web/) as a static site: a private S3 bucket behind CloudFront, whose
+   * config.json points the page at this environment's management API (docs/console.md).
+   */
+  readonly consoleSite: boolean;
   /** Route key -> permissions for APIs in other stacks that use the imported authorizer. */
   readonly extraRoutePermissions: Readonly<Record<string, readonly string[]>>;
 }
@@ -83,6 +88,7 @@ export const ENVIRONMENTS: Record<EnvironmentName, TesseraEnvironment> = {
     deletionProtection: false,
     tableCustomerManagedKey: false,
     exampleApi: true,
+    consoleSite: true,
   },
   staging: {
     ...DEFAULTS,
@@ -97,6 +103,7 @@ export const ENVIRONMENTS: Record<EnvironmentName, TesseraEnvironment> = {
     deletionProtection: false,
     tableCustomerManagedKey: false,
     exampleApi: false,
+    consoleSite: true,
   },
   prod: {
     ...DEFAULTS,
@@ -111,6 +118,9 @@ export const ENVIRONMENTS: Record<EnvironmentName, TesseraEnvironment> = {
     deletionProtection: true,
     tableCustomerManagedKey: true,
     exampleApi: false,
+    // Off by default: prod users reach the page through the product's console (corsOrigins); a
+    // Tessera-hosted copy would have the *.cloudfront.net certificate and paste-a-token sign-in.
+    consoleSite: false,
   },
 };
 
@@ -121,13 +131,19 @@ export class EnvironmentError extends Error {
 /** Context keys that override a field of the chosen environment (`-c jwtIssuer=https://...`). */
 export const OVERRIDABLE = [
   'account', 'region', 'jwtIssuer', 'jwtAudience', 'identitySource', 'identityPublisherAccounts', 'corsOrigins',
-  'authorizerCacheSeconds', 'containerCacheSeconds', 'logLevel', 'alarmTopicArn',
+  'authorizerCacheSeconds', 'containerCacheSeconds', 'logLevel', 'alarmTopicArn', 'consoleSite',
 ] as const;
 
 type Context = Record<string, unknown>;
 
 const list = (value: unknown): string[] =>
   Array.isArray(value) ? value.map(String) : String(value).split(',').map((s) => s.trim()).filter(Boolean);
+
+const bool = (key: string, value: unknown): boolean => {
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new EnvironmentError(`Context ${key} must be true or false, got ${JSON.stringify(value)}.`);
+};
 
 const int = (key: string, value: unknown): number => {
   const n = typeof value === 'number' ? value : Number(String(value));
@@ -156,6 +172,7 @@ export function resolveEnvironment(name: unknown, context: Context = {}): Tesser
     ...(has('containerCacheSeconds') ? { containerCacheSeconds: int('containerCacheSeconds', context.containerCacheSeconds) } : {}),
     ...(has('logLevel') ? { logLevel: String(context.logLevel).toUpperCase() as TesseraEnvironment['logLevel'] } : {}),
     ...(has('alarmTopicArn') ? { alarmTopicArn: String(context.alarmTopicArn) } : {}),
+    ...(has('consoleSite') ? { consoleSite: bool('consoleSite', context.consoleSite) } : {}),
   };
   validate(env);
   return env;

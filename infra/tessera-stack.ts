@@ -1,7 +1,8 @@
 // One Tessera environment: the table, the value key, one function per management route and per
 // job (shared/routes.ts), the management HTTP API behind the JWT authorizer, the event bus with
 // the identity-event rule and its dead-letter queue, the hourly expiry notices, the authorizer
-// exported for other stacks, the example API (dev only), and the alarms and dashboard.
+// exported for other stacks, the example API (dev only), the console page as a static site
+// (where the environment enables it), and the alarms and dashboard.
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { HttpMethod, HttpNoneAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -16,6 +17,7 @@ import { USER_EVENT_TYPES } from '../shared/domain/users.ts';
 import { JOBS, ROUTE_LIST, permissionMap, routeKey, type RouteDef, type RouteId } from '../shared/routes.ts';
 import { ACCESS, type JobId } from './access.ts';
 import type { TesseraEnvironment } from './environments.ts';
+import { ConsoleSite } from './constructs/console-site.ts';
 import { tesseraKey } from './constructs/keys.ts';
 import { LoggedHttpApi } from './constructs/logged-http-api.ts';
 import { Observability } from './constructs/observability.ts';
@@ -26,6 +28,8 @@ import { acknowledge } from './nag.ts';
 
 export interface TesseraStackProps extends StackProps {
   readonly config: TesseraEnvironment;
+  /** The built console page (web/dist); required when the environment enables consoleSite. */
+  readonly consoleSiteDir?: string;
 }
 
 interface Sizing {
@@ -60,6 +64,8 @@ export class TesseraStack extends Stack {
   readonly exampleApi?: LoggedHttpApi;
   readonly userEventsDlq: Queue;
   readonly observability: Observability;
+  /** The console page on S3 + CloudFront, when the environment enables it. */
+  readonly consoleSite?: ConsoleSite;
 
   constructor(scope: Construct, id: string, props: TesseraStackProps) {
     super(scope, id, props);
@@ -121,11 +127,19 @@ export class TesseraStack extends Stack {
     const legacyImport = job('legacyImport');
     const expiryNotices = job('expiryNotices');
 
+    // ---- the console page, part 1: bucket and distribution -----------------------------------
+    // Created before the API so the API's CORS can allow the distribution's origin; the upload
+    // (part 2) comes after the API, whose URL it writes into config.json.
+    if (env.consoleSite) {
+      if (!props.consoleSiteDir) throw new Error('consoleSite is on but no consoleSiteDir was given (infra/build.ts builds web/dist).');
+      this.consoleSite = new ConsoleSite(this, 'Console', { environment: env.name, siteDir: props.consoleSiteDir, removalPolicy, logRetention: env.logRetention });
+    }
+
     // ---- management API -------------------------------------------------------------------
     this.managementApi = new LoggedHttpApi(this, 'ManagementApi', {
       apiName: `tessera-${env.name}`,
       description: `Tessera ${env.name}: token management API`,
-      corsOrigins: env.corsOrigins,
+      corsOrigins: [...env.corsOrigins, ...(this.consoleSite ? [this.consoleSite.origin] : [])],
       throttle: env.throttle,
       logRetention: env.logRetention,
       removalPolicy,
@@ -144,6 +158,9 @@ export class TesseraStack extends Stack {
         acknowledge(created, 'AwsSolutions-APIG4', `${routeKey(route)} is public by design (API.md §3: ${route.summary}); it reads no user data.`);
       }
     }
+
+    // ---- the console page, part 2: the page and a config.json naming this API ----------------
+    this.consoleSite?.deployPage({ apiBase: this.managementApi.api.apiEndpoint });
 
     // ---- the authorizer, for other APIs ---------------------------------------------------
     authorizer.fn.addEnvironment('TESSERA_AUTH_CACHE_SECONDS', String(env.containerCacheSeconds));
@@ -224,5 +241,10 @@ export class TesseraStack extends Stack {
     publish('LegacyImportFunctionName', legacyImport.fn.functionName, 'Operator job: aws lambda invoke --function-name <this>:live (docs/deploy.md)');
     publish('UserEventsDlqUrl', this.userEventsDlq.queueUrl, 'Identity events that failed every retry');
     publish('DashboardName', this.observability.dashboard.dashboardName, 'CloudWatch dashboard');
+    if (this.consoleSite) {
+      publish('ConsoleUrl', `${this.consoleSite.origin}/`, 'The API tokens console page (CloudFront), talking to this API');
+      publish('ConsoleBucketName', this.consoleSite.bucket.bucketName,
+        retain ? 'Bucket of the console page (kept when the stack is deleted)' : 'Bucket of the console page; empty it before deleting the stack');
+    }
   }
 }

@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 export interface LoggedHttpApiProps {
   readonly apiName: string;
   readonly description: string;
+  /** Origins allowed by CORS; a token is fine (the console site's `https://<distribution domain>`). */
   readonly corsOrigins: readonly string[];
   readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
   readonly logRetention: RetentionDays;

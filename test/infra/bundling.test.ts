@@ -14,8 +14,8 @@ describe('function bundles (dev)', () => {
     return join(sharedOutdir(), `asset.${key.replace(/\.zip$/, '')}`);
   };
 
-  beforeAll(() => {
-    s = synthEnv('dev', { bundle: true });
+  beforeAll(async () => {
+    s = await synthEnv('dev', { bundle: true });
   }, 180_000);
 
   it('builds one ESM bundle with a source map per function', () => {

@@ -25,8 +25,8 @@ describe('environments', () => {
     expect(() => resolveEnvironment('qa')).toThrow('Unknown environment "qa". Valid names: dev, staging, prod');
   });
 
-  it('fails synth for an unknown environment', () => {
-    expect(() => buildApp({ env: 'production', context: { 'aws:cdk:bundling-stacks': [] } })).toThrow(/Valid names: dev, staging, prod/);
+  it('fails synth for an unknown environment', async () => {
+    await expect(buildApp({ env: 'production', context: { 'aws:cdk:bundling-stacks': [] } })).rejects.toThrow(/Valid names: dev, staging, prod/);
   });
 
   it('keeps the worst-case revocation delay within 60 s in every environment', () => {
@@ -54,6 +54,17 @@ describe('environments', () => {
       expect(env.pointInTimeRecovery).toBe(true);
       expect(env.exampleApi).toBe(name === 'dev');
     }
+  });
+
+  it('deploys the console site in dev and staging, not in prod, unless context says otherwise', () => {
+    expect(ENVIRONMENT_NAMES.map((name) => [name, resolveEnvironment(name).consoleSite])).toEqual([['dev', true], ['staging', true], ['prod', false]]);
+    expect(resolveEnvironment('prod', { consoleSite: 'true' }).consoleSite).toBe(true);
+    expect(resolveEnvironment('dev', { consoleSite: 'false' }).consoleSite).toBe(false);
+    expect(resolveEnvironment('dev', { consoleSite: false }).consoleSite).toBe(false);
+  });
+
+  it('refuses a consoleSite that is not true or false', () => {
+    expect(() => resolveEnvironment('dev', { consoleSite: 'yes' })).toThrow('Context consoleSite must be true or false, got "yes".');
   });
 
   it('uses tessera.identity as the default identity source', () => {

@@ -27,11 +27,11 @@ let outdir: string | undefined;
 /** A shared output folder lets CDK reuse staged assets across the three apps of one process. */
 export const sharedOutdir = () => (outdir ??= mkdtempSync(join(tmpdir(), 'tessera-infra-')));
 
-export function synthEnv(env: EnvironmentName, options: { bundle?: boolean; context?: Record<string, unknown> } = {}): Synthesized {
+export async function synthEnv(env: EnvironmentName, options: { bundle?: boolean; context?: Record<string, unknown> } = {}): Promise<Synthesized> {
   const key = JSON.stringify([env, options]);
   const hit = built.get(key);
   if (hit) return hit;
-  const result = buildApp({
+  const result = await buildApp({
     env,
     outdir: sharedOutdir(),
     context: { ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }), ...options.context },

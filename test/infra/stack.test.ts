@@ -1,17 +1,21 @@
 // The synthesized stack of each environment: the table from TABLE, one function per route and
 // job, the APIs and their authorizers, the identity-event rule with its retries and DLQ, the
-// alarms and dashboard, least-privilege IAM, and what prod retains. cdk-nag runs in synthEnv().
+// console site where enabled, the alarms and dashboard, least-privilege IAM, and what prod
+// retains. cdk-nag runs in synthEnv().
 import { Match } from 'aws-cdk-lib/assertions';
 import type { CfnRole } from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ACCESS, grantableActions } from '../../infra/access.ts';
+import { SITE_EXCLUDE } from '../../infra/constructs/console-site.ts';
 import { ENVIRONMENT_NAMES, type EnvironmentName } from '../../infra/environments.ts';
 import { ssmParameterName } from '../../infra/tessera-stack.ts';
 import { USER_EVENT_TYPES } from '../../shared/domain/users.ts';
 import { JOBS, ROUTE_LIST, permissionMap, routeKey } from '../../shared/routes.ts';
 import { TABLE } from '../../shared/store/table.ts';
-import { resourcesOf, synthEnv, type Synthesized } from './harness.ts';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { resourcesOf, sharedOutdir, synthEnv, type Synthesized } from './harness.ts';
 
 /** Every IAM action any Tessera role may hold. */
 const ALLOWED_ACTIONS = new Set([
@@ -24,6 +28,12 @@ const ALLOWED_ACTIONS = new Set([
 ]);
 const XRAY = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
 const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+/**
+ * The one role outside that list: the console deployment's (ConsoleSite.deployPage), which runs
+ * aws-cdk-lib's BucketDeployment handler. It reads its two source zips, mirrors them into the
+ * site bucket (aws s3 sync --delete) and invalidates the distribution; no other role may.
+ */
+const SITE_DEPLOY_ACTIONS = new Set(['s3:GetObject', 's3:ListBucket', 's3:PutObject', 's3:DeleteObject', 'cloudfront:CreateInvalidation', 'cloudfront:GetInvalidation', ...LOGS]);
 
 const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
@@ -42,6 +52,25 @@ function allStatements(s: Synthesized): { resource: string; statement: Record<st
   return found;
 }
 
+const idOf = (s: Synthesized, construct: { node: { defaultChild?: unknown } }) => s.stack.getLogicalId(construct.node.defaultChild as never);
+
+/** Logical ids of Tessera's own functions (not the console deployment's CDK-provided handler). */
+const tesseraFunctionIds = (s: Synthesized) => new Set([...s.stack.functions.values()].map((f) => idOf(s, f.fn)));
+
+/** The site's logical ids, or undefined where the environment deploys no console. */
+function siteIds(s: Synthesized) {
+  const site = s.stack.consoleSite;
+  if (!site) return undefined;
+  return {
+    bucket: idOf(s, site.bucket),
+    distribution: idOf(s, site.distribution),
+    headers: idOf(s, site.headers),
+    deployRole: idOf(s, site.deployRole!),
+    deployPolicy: s.stack.getLogicalId(site.deployRole!.node.findChild('DefaultPolicy').node.defaultChild as never),
+    deployment: resourcesOf(s, 'Custom::CDKBucketDeployment').map(([id]) => id)[0],
+  };
+}
+
 function roleStatements(s: Synthesized, role: CfnRole): Record<string, any>[] {
   const roleId = s.stack.getLogicalId(role);
   return resourcesOf(s, 'AWS::IAM::Policy')
@@ -49,10 +78,13 @@ function roleStatements(s: Synthesized, role: CfnRole): Record<string, any>[] {
     .flatMap(([, p]) => p.Properties!.PolicyDocument.Statement as Record<string, any>[]);
 }
 
+/** Where the console site is on unless -c consoleSite says otherwise. */
+const ENVIRONMENT_DEFAULT_SITE: Record<EnvironmentName, boolean> = { dev: true, staging: true, prod: false };
+
 describe.each(ENVIRONMENT_NAMES)('%s stack', (name: EnvironmentName) => {
   let s: Synthesized;
-  beforeAll(() => {
-    s = synthEnv(name);
+  beforeAll(async () => {
+    s = await synthEnv(name);
   }, 120_000);
 
   const managementRoutes = ROUTE_LIST.filter((r) => r.api === 'management');
@@ -88,16 +120,17 @@ describe.each(ENVIRONMENT_NAMES)('%s stack', (name: EnvironmentName) => {
   });
 
   describe('functions', () => {
-    it('has one Lambda per management route, per job, and per example route in dev only', () => {
+    it('has one Lambda per management route, per job, and per example route in dev only (plus the console upload)', () => {
       const expected = managementRoutes.length + Object.keys(JOBS).length + (name === 'dev' ? exampleRoutes.length : 0);
-      s.template.resourceCountIs('AWS::Lambda::Function', expected);
+      s.template.resourceCountIs('AWS::Lambda::Function', expected + (s.config.consoleSite ? 1 : 0));
       expect([...s.stack.functions.keys()].sort()).toEqual(
         [...managementRoutes.map((r) => r.id), ...Object.keys(JOBS), ...(name === 'dev' ? exampleRoutes.map((r) => r.id) : [])].sort(),
       );
     });
 
     it('runs every function on nodejs22.x, arm64, with X-Ray, source maps and its own log group', () => {
-      for (const [, fn] of resourcesOf(s, 'AWS::Lambda::Function')) {
+      const ours = tesseraFunctionIds(s);
+      for (const [, fn] of resourcesOf(s, 'AWS::Lambda::Function').filter(([id]) => ours.has(id))) {
         expect(fn.Properties).toMatchObject({
           Runtime: 'nodejs22.x',
           Architectures: ['arm64'],
@@ -122,7 +155,8 @@ describe.each(ENVIRONMENT_NAMES)('%s stack', (name: EnvironmentName) => {
     });
 
     it('names the value key as kms:<arn> and the table in every function', () => {
-      for (const [, fn] of resourcesOf(s, 'AWS::Lambda::Function')) {
+      const ours = tesseraFunctionIds(s);
+      for (const [, fn] of resourcesOf(s, 'AWS::Lambda::Function').filter(([id]) => ours.has(id))) {
         const vars = fn.Properties!.Environment.Variables;
         expect(vars.TESSERA_KEY_SOURCE).toEqual({ 'Fn::Join': ['', ['kms:', { 'Fn::GetAtt': [expect.stringMatching(/^ValueKey/), 'Arn'] }]] });
         expect(vars.TESSERA_TABLE).toEqual({ Ref: expect.stringMatching(/^StoreTable/) });
@@ -146,12 +180,16 @@ describe.each(ENVIRONMENT_NAMES)('%s stack', (name: EnvironmentName) => {
 
   describe('least privilege', () => {
     it('holds every IAM action to the allow-list, with no wildcard action', () => {
-      const actions = resourcesOf(s, 'AWS::IAM::Policy').flatMap(([, p]) =>
-        (p.Properties!.PolicyDocument.Statement as any[]).flatMap((st) => asArray<string>(st.Action)));
-      expect(actions.length).toBeGreaterThan(0);
-      for (const action of actions) {
-        expect(action).not.toContain('*');
-        expect(ALLOWED_ACTIONS, action).toContain(action);
+      const deployPolicy = siteIds(s)?.deployPolicy;
+      const policies = resourcesOf(s, 'AWS::IAM::Policy');
+      expect(policies.length).toBeGreaterThan(0);
+      for (const [id, p] of policies) {
+        // Tessera's roles hold ALLOWED_ACTIONS; only the console deployment role holds S3 and CloudFront actions.
+        const allowed = id === deployPolicy ? SITE_DEPLOY_ACTIONS : ALLOWED_ACTIONS;
+        for (const action of (p.Properties!.PolicyDocument.Statement as any[]).flatMap((st) => asArray<string>(st.Action))) {
+          expect(action, id).not.toContain('*');
+          expect(allowed, `${id}: ${action}`).toContain(action);
+        }
       }
       s.template.resourceCountIs('AWS::IAM::ManagedPolicy', 0);
       for (const [, role] of resourcesOf(s, 'AWS::IAM::Role')) expect(role.Properties!.ManagedPolicyArns).toBeUndefined();
@@ -226,9 +264,16 @@ describe.each(ENVIRONMENT_NAMES)('%s stack', (name: EnvironmentName) => {
         AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('"requestId":"\\$context.requestId"') },
         DefaultRouteSettings: { ThrottlingRateLimit: s.config.throttle.rateLimit, ThrottlingBurstLimit: s.config.throttle.burstLimit },
       });
+      const site = siteIds(s);
       s.template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
         Name: `tessera-${name}`,
-        CorsConfiguration: { AllowOrigins: [...s.config.corsOrigins] },
+        CorsConfiguration: {
+          AllowOrigins: [
+            ...s.config.corsOrigins,
+            // The console site's own origin, where the environment deploys one.
+            ...(site ? [{ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [site.distribution, 'DomainName'] }]] }] : []),
+          ],
+        },
       });
     });
   });
@@ -314,6 +359,151 @@ describe.each(ENVIRONMENT_NAMES)('%s stack', (name: EnvironmentName) => {
     });
   });
 
+  describe('console site', () => {
+    if (!ENVIRONMENT_DEFAULT_SITE[name]) {
+      it('deploys no bucket, distribution, upload or console URL by default', () => {
+        expect(s.stack.consoleSite).toBeUndefined();
+        for (const type of ['AWS::S3::Bucket', 'AWS::CloudFront::Distribution', 'AWS::CloudFront::ResponseHeadersPolicy', 'Custom::CDKBucketDeployment', 'AWS::Lambda::LayerVersion']) {
+          s.template.resourceCountIs(type, 0);
+        }
+        expect(s.json.Outputs).not.toHaveProperty('ConsoleUrl');
+      });
+      return;
+    }
+
+    const site = () => siteIds(s)!;
+    const resource = (id: string) => s.json.Resources[id];
+    /** A template value with Refs and GetAtts written as <Id> / <Id.Attr>, for string comparisons. */
+    const flat = (v: any): string =>
+      typeof v === 'string' ? v
+        : v['Fn::Join'] ? (v['Fn::Join'][1] as any[]).map(flat).join(v['Fn::Join'][0])
+          : v.Ref ? `<${v.Ref}>`
+            : v['Fn::GetAtt'] ? `<${v['Fn::GetAtt'].join('.')}>`
+              : v['Fn::Sub'] ? v['Fn::Sub']
+                : JSON.stringify(v);
+
+    it('keeps the bucket private, S3-encrypted, unversioned and TLS-only, removed as the environment says', () => {
+      const bucket = resource(site().bucket);
+      expect(bucket.Properties).toMatchObject({
+        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+        OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      });
+      expect(bucket.Properties).not.toHaveProperty('VersioningConfiguration');
+      expect(bucket.Properties).not.toHaveProperty('WebsiteConfiguration');
+      expect(bucket.DeletionPolicy).toBe(s.config.removalPolicy === 'retain' ? 'Retain' : 'Delete');
+      // No autoDeleteObjects: its custom resource would bring a second Lambda and a wildcard bucket policy.
+      s.template.resourceCountIs('Custom::S3AutoDeleteObjects', 0);
+    });
+
+    it('lets only this distribution read the bucket, through origin access control', () => {
+      const [[, policy]] = resourcesOf(s, 'AWS::S3::BucketPolicy').filter(([, p]) => p.Properties!.Bucket.Ref === site().bucket);
+      const allows = (policy.Properties!.PolicyDocument.Statement as any[]).filter((st) => st.Effect === 'Allow');
+      expect(allows).toEqual([{
+        Effect: 'Allow',
+        Principal: { Service: 'cloudfront.amazonaws.com' },
+        Action: 's3:GetObject',
+        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [site().bucket, 'Arn'] }, '/*']] },
+        Condition: { StringEquals: { 'AWS:SourceArn': expect.anything() } },
+      }]);
+      expect(flat(allows[0].Condition.StringEquals['AWS:SourceArn'])).toBe(`arn:<AWS::Partition>:cloudfront::<AWS::AccountId>:distribution/<${site().distribution}>`);
+      const origins = resource(site().distribution).Properties!.DistributionConfig.Origins as any[];
+      expect(origins).toEqual([expect.objectContaining({
+        DomainName: { 'Fn::GetAtt': [site().bucket, 'RegionalDomainName'] },
+        OriginAccessControlId: { 'Fn::GetAtt': [expect.stringMatching(/OriginAccessControl/), 'Id'] },
+        S3OriginConfig: { OriginAccessIdentity: '' },
+      })]);
+      s.template.hasResourceProperties('AWS::CloudFront::OriginAccessControl', {
+        OriginAccessControlConfig: { OriginAccessControlOriginType: 's3', SigningBehavior: 'always', SigningProtocol: 'sigv4' },
+      });
+    });
+
+    it('serves index.html over HTTPS only, GET and HEAD, with the security headers policy', () => {
+      expect(resource(site().distribution).Properties!.DistributionConfig).toMatchObject({
+        DefaultRootObject: 'index.html',
+        DefaultCacheBehavior: {
+          ViewerProtocolPolicy: 'redirect-to-https',
+          AllowedMethods: ['GET', 'HEAD'],
+          Compress: true,
+          ResponseHeadersPolicyId: { Ref: site().headers },
+        },
+      });
+    });
+
+    it('sends a CSP limited to the page and API Gateway, HSTS, nosniff, no referrer and no framing', () => {
+      const config = resource(site().headers).Properties!.ResponseHeadersPolicyConfig.SecurityHeadersConfig;
+      expect(flat(config.ContentSecurityPolicy.ContentSecurityPolicy)).toBe(
+        "default-src 'self'; connect-src 'self' https://*.execute-api.<AWS::Region>.<AWS::URLSuffix>; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'; base-uri 'none'",
+      );
+      expect(config).toMatchObject({
+        ContentSecurityPolicy: { Override: true },
+        StrictTransportSecurity: { AccessControlMaxAgeSec: 730 * 86400, IncludeSubdomains: true, Override: true },
+        ContentTypeOptions: { Override: true },
+        ReferrerPolicy: { ReferrerPolicy: 'no-referrer', Override: true },
+        FrameOptions: { FrameOption: 'DENY', Override: true },
+      });
+    });
+
+    it('uploads the built page and a config.json naming this environment\'s API, then invalidates', () => {
+      const deployment = resource(site().deployment).Properties!;
+      const apiId = idOf(s, s.stack.managementApi.api);
+      expect(deployment).toMatchObject({
+        DestinationBucketName: { Ref: site().bucket },
+        DistributionId: { Ref: site().distribution },
+        DistributionPaths: ['/*'],
+        SystemMetadata: { 'cache-control': 'no-cache' },
+        Prune: true,
+      });
+      expect(deployment).not.toHaveProperty('RetainOnDelete');
+      // Source 1: web/dist as built by buildWeb(), without the staleness check's .inputs.json.
+      const [pageKey, configKey] = deployment.SourceObjectKeys as string[];
+      const staged = (key: string) => join(sharedOutdir(), `asset.${key.replace(/\.zip$/, '')}`);
+      expect(readdirSync(staged(pageKey)).sort()).toEqual(['app.js', 'index.html', 'styles.css']);
+      expect(SITE_EXCLUDE).toContain('.inputs.json');
+      // Source 2: config.json, whose apiBase CloudFormation fills in with the API's endpoint.
+      const config = JSON.parse(readFileSync(join(staged(configKey), 'config.json'), 'utf8'));
+      expect(config).toEqual({ apiBase: expect.stringMatching(/^<<marker:/), localSignIn: false, environment: name });
+      expect(deployment.SourceMarkers[1]).toEqual({ [config.apiBase]: { 'Fn::GetAtt': [apiId, 'ApiEndpoint'] } });
+    });
+
+    it('allows the distribution in the API\'s CORS with no dependency cycle', () => {
+      const apiId = idOf(s, s.stack.managementApi.api);
+      const api = JSON.stringify(resource(apiId));
+      expect(api).toContain(`"Fn::GetAtt":["${site().distribution}","DomainName"]`);
+      // The API names the distribution; so neither the distribution nor its headers may name the
+      // API, and the API names nothing of the upload (which names the API).
+      expect(JSON.stringify(resource(site().distribution))).not.toContain(apiId);
+      expect(JSON.stringify(resource(site().headers))).not.toContain(apiId);
+      for (const id of [site().deployment, site().deployRole, site().deployPolicy]) expect(api).not.toContain(id);
+    });
+
+    it('runs the upload with its own role: exactly the two source zips, the site bucket, the distribution and its log group', () => {
+      // The role is the CDK handler's role and no other function's.
+      const [[handlerId, handler]] = resourcesOf(s, 'AWS::Lambda::Function').filter(([, f]) => f.Properties!.Role['Fn::GetAtt']?.[0] === site().deployRole);
+      expect(resource(site().deployment).Properties!.ServiceToken).toEqual({ 'Fn::GetAtt': [handlerId, 'Arn'] });
+      expect(handler.Properties!.LoggingConfig).toEqual({ LogGroup: { Ref: expect.stringMatching(/^ConsoleDeployLogs/) } });
+      expect(resource(site().deployRole).Properties!.ManagedPolicyArns).toBeUndefined();
+
+      const statements = roleStatements(s, s.stack.consoleSite!.deployRole!.node.defaultChild as CfnRole);
+      const sources = (resource(site().deployment).Properties!.SourceObjectKeys as string[]).map((k) => `arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-\${AWS::AccountId}-\${AWS::Region}/${k}`);
+      const summary = statements.map((st) => ({ actions: asArray<string>(st.Action).sort(), resources: asArray(st.Resource).map(flat).sort() }));
+      expect(summary).toEqual([
+        { actions: LOGS, resources: [`<${handler.Properties!.LoggingConfig.LogGroup.Ref}.Arn>`] },
+        { actions: ['s3:GetObject'], resources: sources.sort() },
+        { actions: ['s3:ListBucket'], resources: [`<${site().bucket}.Arn>`] },
+        { actions: ['s3:DeleteObject', 's3:PutObject'], resources: [`<${site().bucket}.Arn>/*`] },
+        { actions: ['cloudfront:CreateInvalidation', 'cloudfront:GetInvalidation'], resources: [`arn:<AWS::Partition>:cloudfront::<AWS::AccountId>:distribution/<${site().distribution}>`] },
+      ]);
+      // The policy is attached before CloudFormation asks the handler to upload.
+      expect(s.json.Resources[site().deployment]).toMatchObject({ DependsOn: expect.arrayContaining([site().deployPolicy]) });
+    });
+
+    it('outputs the console URL and bucket', () => {
+      s.template.hasOutput('ConsoleUrl', { Value: { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [site().distribution, 'DomainName'] }, '/']] } });
+      s.template.hasOutput('ConsoleBucketName', { Value: { Ref: site().bucket } });
+    });
+  });
+
   describe('observability', () => {
     const alarmNames = () => resourcesOf(s, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties!.AlarmName as string);
 
@@ -392,6 +582,19 @@ describe.each(ENVIRONMENT_NAMES)('%s stack', (name: EnvironmentName) => {
       expect(findings).toEqual([]);
     });
 
+    if (ENVIRONMENT_DEFAULT_SITE[name]) {
+      it('acknowledges on the console site exactly the findings its reasons explain', () => {
+        const site = s.stack.consoleSite!;
+        const handler = s.stack.node.children.find((c) => c.node.id.startsWith('Custom::CDKBucketDeployment'))!;
+        const ids = [site, handler].flatMap((root) => root.node.findAll()).flatMap((c) =>
+          c.node.metadata.filter((m) => m.type === 'aws:cdk:acknowledged-rules').flatMap((m) => Object.keys(m.data as object).map((k) => k.replace(/^Annotation::/, ''))));
+        expect(ids.sort()).toEqual([
+          'AwsSolutions-CFR1', 'AwsSolutions-CFR2', 'AwsSolutions-CFR3', 'AwsSolutions-CFR4',
+          `AwsSolutions-IAM5[Resource::<${siteIds(s)!.bucket}.Arn>/*]`, 'AwsSolutions-L1', 'AwsSolutions-S1',
+        ]);
+      });
+    }
+
     it('acknowledges findings only with a specific reason', () => {
       const acknowledged = s.stack.node.findAll().flatMap((c) =>
         c.node.metadata.filter((m) => m.type === 'aws:cdk:acknowledged-rules').flatMap((m) => Object.entries(m.data as Record<string, string>)));
@@ -406,9 +609,12 @@ describe.each(ENVIRONMENT_NAMES)('%s stack', (name: EnvironmentName) => {
 
 describe('optional settings', () => {
   let s: Synthesized;
-  beforeAll(() => {
-    s = synthEnv('staging', {
-      context: { identityPublisherAccounts: '111122223333', alarmTopicArn: 'arn:aws:sns:us-east-1:123456789012:ops', account: '123456789012', region: 'eu-west-1' },
+  beforeAll(async () => {
+    s = await synthEnv('staging', {
+      context: {
+        identityPublisherAccounts: '111122223333', alarmTopicArn: 'arn:aws:sns:us-east-1:123456789012:ops', account: '123456789012', region: 'eu-west-1',
+        consoleSite: 'false',
+      },
     });
   }, 120_000);
 
@@ -427,6 +633,13 @@ describe('optional settings', () => {
       expect(alarm.Properties!.AlarmActions).toEqual(['arn:aws:sns:us-east-1:123456789012:ops']);
       expect(alarm.Properties!.OKActions).toEqual(['arn:aws:sns:us-east-1:123456789012:ops']);
     }
+  });
+
+  it('leaves the console site out when consoleSite=false, and CORS to the configured origins', () => {
+    expect(s.stack.consoleSite).toBeUndefined();
+    s.template.resourceCountIs('AWS::CloudFront::Distribution', 0);
+    s.template.resourceCountIs('Custom::CDKBucketDeployment', 0);
+    s.template.hasResourceProperties('AWS::ApiGatewayV2::Api', { CorsConfiguration: { AllowOrigins: [...s.config.corsOrigins] } });
   });
 
   it('pins the stack to the given account and region', () => {
