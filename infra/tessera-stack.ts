@@ -238,7 +238,7 @@ export class TesseraStack extends Stack {
     publish('EventBusName', this.bus.eventBusName, 'Bus the identity system publishes UserChanged / UserDeleted to', 'event-bus-name');
     publish('EventBusArn', this.bus.eventBusArn, 'ARN of the bus', 'event-bus-arn');
     publish('AuthorizerArn', authorizer.live.functionArn, 'Tessera authorizer (live alias) for other APIs', 'authorizer-arn');
-    publish('LegacyImportFunctionName', legacyImport.fn.functionName, 'Operator job: aws lambda invoke --function-name <this>:live (docs/deploy.md)');
+    publish('LegacyImportFunctionName', legacyImport.fn.functionName, 'Operator job: aws lambda invoke --function-name <this>:live (README, Deploy)');
     publish('UserEventsDlqUrl', this.userEventsDlq.queueUrl, 'Identity events that failed every retry');
     publish('DashboardName', this.observability.dashboard.dashboardName, 'CloudWatch dashboard');
     if (this.consoleSite) {

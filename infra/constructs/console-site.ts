@@ -86,7 +86,7 @@ export class ConsoleSite extends Construct {
       versioned: false,
       // No autoDeleteObjects: it would add a second custom-resource Lambda with its own role
       // and a wildcard bucket policy. Empty the bucket before deleting a dev or staging stack
-      // (docs/deploy.md); prod retains it.
+      // (README, Deploy); prod retains it.
       removalPolicy: props.removalPolicy,
     });
     acknowledge(this.bucket, 'AwsSolutions-S1',

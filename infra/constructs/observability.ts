@@ -112,7 +112,7 @@ export class Observability extends Construct {
     const dlqDepth = props.userEventsDlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' });
     alarm('UserEventsDlqDepth', {
       alarmName: name('user-events-dlq'),
-      alarmDescription: 'A UserChanged/UserDeleted event failed every retry and waits in the dead-letter queue (docs/deploy.md: redrive).',
+      alarmDescription: 'A UserChanged/UserDeleted event failed every retry and waits in the dead-letter queue (README, Deploy: Operating).',
       metric: dlqDepth,
       threshold: env.alarms.userEventDlqMessages,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

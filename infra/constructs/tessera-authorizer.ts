@@ -29,7 +29,7 @@ export interface TesseraAuthorizerProps {
    * `GET /items/{id}` as METHOD + resource path for REST APIs.
    */
   readonly permissions?: RoutePermissions;
-  /** API Gateway's result cache; 0 disables it. Default 30 s (see docs/deploy.md on revocation). */
+  /** API Gateway's result cache; 0 disables it. Default 30 s (see the README on revocation delays). */
   readonly cacheTtl?: Duration;
   /**
    * 'authorization' (default): only `Authorization: Bearer tsr_...` credentials, cached per value and
