@@ -170,9 +170,9 @@ describe('JWTs at the gateway', () => {
       const pair = await generateKeyPair('ES256', { extractable: true });
       privateKey = pair.privateKey;
       const handlers = new Map();
-      for (const route of ROUTE_LIST) handlers.set(route.id, (await import(`../../${route.entry}`)).handler);
-      const authorizer = (await import(`../../${JOBS.authorizer.entry}`)).handler;
-      const legacyImport = (await import(`../../${JOBS.legacyImport.entry}`)).handler;
+      for (const route of ROUTE_LIST) handlers.set(route.id, (await import(/* @vite-ignore */ `../../${route.entry}`)).handler);
+      const authorizer = (await import(/* @vite-ignore */ `../../${JOBS.authorizer.entry}`)).handler;
+      const legacyImport = (await import(/* @vite-ignore */ `../../${JOBS.legacyImport.entry}`)).handler;
       server = createGateway({
         handlers, authorizer, legacyImport, bus: app.bus,
         jwt: { kid, privateKey: pair.privateKey, publicKey: pair.publicKey, publicJwk: {} },
