@@ -1,9 +1,10 @@
 // Legacy import and legacy tokens, the refusals (API.md §1.11, §3, §6): idempotence, the users
 // that get no legacy token, and what cannot be done to a legacy token.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { legacyTokenId, sha256Hex } from '../../shared/token-value.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { importRecords as importRecordsOf, legacyCredential, newUser as newUserOf } from '../helpers/legacy.ts';
 
 let app: TestApp;
 beforeAll(async () => {
@@ -11,19 +12,10 @@ beforeAll(async () => {
 });
 afterAll(async () => app?.close());
 
-async function newUser(userId: string, role = 'analyst'): Promise<string> {
-  const r = await app.userEvent('UserChanged', { tenantId: 'acme', userId, version: 1, role, status: 'active', authMethod: 'password' });
-  expect(r.status).toBe(200);
-  return app.login(userId);
-}
+const newUser = (userId: string, role?: string) => newUserOf(app, userId, role);
 
-function legacyCredential(userId: string, tenantId = 'acme') {
-  const uuid = randomUUID();
-  const secret = randomBytes(24).toString('base64url');
-  return { uuid, secret, record: { tenantId, userId, uuid, secretSha256: sha256Hex(secret) } };
-}
 
-const importRecords = (credentials: unknown[]) => app.request('POST', '/_local/legacy-import', { body: { credentials } });
+const importRecords = (credentials: unknown[]) => importRecordsOf(app, credentials);
 
 describe('legacy import: idempotence', () => {
   it('skips a UUID imported before as already_imported', async () => {

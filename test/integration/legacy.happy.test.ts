@@ -1,9 +1,9 @@
 // Legacy UUID + secret credentials (API.md §1.11, §6): the import job through
 // POST /_local/legacy-import, and the authorizer accepting what it imported.
-import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { legacyTokenId, sha256Hex } from '../../shared/token-value.ts';
+import { legacyTokenId } from '../../shared/token-value.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { importRecords as importRecordsOf, legacyCredential, newUser as newUserOf } from '../helpers/legacy.ts';
 
 let app: TestApp;
 beforeAll(async () => {
@@ -13,20 +13,10 @@ afterAll(async () => app?.close());
 
 const ACCEPTANCE_WINDOW = 10; // TESSERA_AUTH_CACHE_SECONDS default
 
-async function newUser(userId: string, role = 'analyst'): Promise<string> {
-  const r = await app.userEvent('UserChanged', { tenantId: 'acme', userId, version: 1, role, status: 'active', authMethod: 'password' });
-  expect(r.status).toBe(200);
-  return app.login(userId);
-}
+const newUser = (userId: string, role?: string) => newUserOf(app, userId, role);
 
-/** A credential as the old system would hand it over: the secret only as SHA-256 hex. */
-function legacyCredential(userId: string, tenantId = 'acme') {
-  const uuid = randomUUID();
-  const secret = randomBytes(24).toString('base64url');
-  return { uuid, secret, record: { tenantId, userId, uuid, secretSha256: sha256Hex(secret) } };
-}
 
-const importRecords = (credentials: unknown[]) => app.request('POST', '/_local/legacy-import', { body: { credentials } });
+const importRecords = (credentials: unknown[]) => importRecordsOf(app, credentials);
 
 const callLegacy = (uuid: string, secret: string, path = '/example/whoami') =>
   app.request('GET', path, { headers: { 'X-API-UUID': uuid, 'X-API-Secret': secret } });

@@ -4,6 +4,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { legacyTokenId, sha256Hex } from '../../shared/token-value.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { newUser as newUserOf } from '../helpers/legacy.ts';
 
 let app: TestApp;
 beforeAll(async () => {
@@ -13,11 +14,7 @@ afterAll(async () => app?.close());
 
 const ACCEPTANCE_WINDOW = 10; // TESSERA_AUTH_CACHE_SECONDS default
 
-async function newUser(userId: string, role = 'analyst'): Promise<string> {
-  const r = await app.userEvent('UserChanged', { tenantId: 'acme', userId, version: 1, role, status: 'active', authMethod: 'password' });
-  expect(r.status).toBe(200);
-  return app.login(userId);
-}
+const newUser = (userId: string, role?: string) => newUserOf(app, userId, role);
 
 async function imported(userId: string) {
   const uuid = randomUUID();
