@@ -7,7 +7,6 @@ import { seal, open } from '../crypto/vault.ts';
 import {
   ConflictError,
   ForbiddenError,
-  NotFoundError,
   PermissionNotHeldError,
   ValidationError,
 } from '../errors.ts';
