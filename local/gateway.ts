@@ -7,12 +7,13 @@ import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { extname, join, normalize, resolve } from 'node:path';
+import { extname, join, normalize, resolve, sep } from 'node:path';
 import { z } from 'zod';
 import { getConfig } from '../shared/config.ts';
 import { errorResponse } from '../shared/http/respond.ts';
 import { AppError, ValidationError } from '../shared/errors.ts';
 import { logger } from '../shared/log.ts';
+import { LegacyImportBody } from '../shared/domain/legacy.ts';
 import { ROUTE_LIST, routeKey, type RouteDef } from '../shared/routes.ts';
 import type { LocalBus } from './bus.ts';
 import type { JwtKeys } from './keys.ts';
@@ -167,7 +168,7 @@ export function createGateway(deps: GatewayDeps): Server {
         return true;
       }
       case 'POST /_local/legacy-import': {
-        const input = parseJson(z.object({ credentials: z.array(z.unknown()).max(10_000) }).strict(), body);
+        const input = parseJson(LegacyImportBody, body);
         send(res, 200, await deps.legacyImport(input, lambdaContext('legacy-import')));
         return true;
       }
@@ -271,7 +272,7 @@ export function createGateway(deps: GatewayDeps): Server {
     const root = resolve(deps.webRoot);
     const wanted = url.pathname === '/' ? '/index.html' : url.pathname;
     const file = normalize(join(root, decodeSegment(wanted)));
-    if (!file.startsWith(root) || !existsSync(file) || !statSync(file).isFile()) return false;
+    if (!(file === root || file.startsWith(root + sep)) || !existsSync(file) || !statSync(file).isFile()) return false;
     res.writeHead(200, {
       'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
       'cache-control': 'no-cache',

@@ -42,12 +42,15 @@ export function credentialOf(event: AuthorizerEvent): Credential | undefined {
     return value ? { kind: 'value', value } : undefined;
   }
   const headers = (event as APIGatewayRequestAuthorizerEventV2).headers as Record<string, string | undefined> | undefined;
-  const value = bearer(header(headers, 'authorization')) ?? header(headers, 'x-api-token')?.trim();
-  if (value) return { kind: 'value', value };
+  // A Tessera value wherever it is; a bearer that is not one (say, a JWT) does not hide one.
+  const authorization = bearer(header(headers, 'authorization'));
+  const apiToken = header(headers, 'x-api-token')?.trim();
+  if (authorization?.startsWith('tsr_')) return { kind: 'value', value: authorization };
+  if (apiToken) return { kind: 'value', value: apiToken };
   const uuid = header(headers, 'x-api-uuid')?.trim();
   const secret = header(headers, 'x-api-secret');
   if (uuid && secret) return { kind: 'legacy', uuid, secret };
-  return undefined;
+  return authorization ? { kind: 'value', value: authorization } : undefined;
 }
 
 /** The key the permission map is looked up with: the HTTP API route key, or METHOD /resource. */

@@ -37,7 +37,6 @@ export type Role = keyof typeof ROLES;
 export const ROLE_NAMES = Object.keys(ROLES) as Role[];
 export const ADMIN_ROLES: readonly Role[] = ['admin', 'global_admin'];
 
-export const isPermission = (name: string): name is Permission => (PERMISSIONS as readonly string[]).includes(name);
 export const isRole = (name: string): name is Role => Object.hasOwn(ROLES, name);
 export const isAdminRole = (role: string): boolean => (ADMIN_ROLES as readonly string[]).includes(role);
 

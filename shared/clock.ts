@@ -15,13 +15,9 @@ export class OffsetClock implements Clock {
     this.offsetMs += seconds * 1000;
     return this.now();
   }
-  get offsetSeconds(): number {
-    return this.offsetMs / 1000;
-  }
 }
 
 /** The process-wide clock. In AWS nothing moves it; locally /_local/time does. */
 export const clock = new OffsetClock();
 
-export const nowSeconds = (c: Clock = clock): number => Math.floor(c.now() / 1000);
 export const iso = (ms: number): string => new Date(ms).toISOString();

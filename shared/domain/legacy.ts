@@ -2,8 +2,9 @@
 // (the token id is derived from the UUID). The old system's secrets arrive as SHA-256 hex.
 import { z } from 'zod';
 import { getConfig } from '../config.ts';
+import { logger } from '../log.ts';
 import { ConditionFailed } from '../store/client.ts';
-import { isLegacyRevoked } from '../store/legacy.ts';
+import { legacyMarker, markLegacyImported } from '../store/legacy.ts';
 import { insertToken, type TokenRecord } from '../store/tokens.ts';
 import { getUser } from '../store/users.ts';
 import { legacyTokenId, ownerRefOf } from '../token-value.ts';
@@ -46,8 +47,10 @@ export async function importLegacy(records: unknown[]): Promise<ImportReport> {
       continue;
     }
     const uuid = c.uuid.toLowerCase();
-    if (await isLegacyRevoked(uuid)) {
-      report.skipped.push({ uuid: c.uuid, reason: 'revoked' });
+    // A UUID once imported is never imported again: not after a delete, nor after TTL removed it.
+    const marker = await legacyMarker(uuid);
+    if (marker) {
+      report.skipped.push({ uuid: c.uuid, reason: marker === 'revoked' ? 'revoked' : 'already_imported' });
       continue;
     }
     const at = new Date(getConfig().clock.now()).toISOString();
@@ -85,6 +88,11 @@ export async function importLegacy(records: unknown[]): Promise<ImportReport> {
       if (!(e instanceof ConditionFailed)) throw e;
       report.skipped.push({ uuid: c.uuid, reason: 'already_imported' });
     }
+    // After the token, best effort: the import has happened either way, and a re-run (which finds
+    // the token) writes a marker that is missing.
+    await markLegacyImported(uuid, at).catch((error) =>
+      logger.warn('legacy marker not written; re-run the import to write it', { uuid, error: error as Error }),
+    );
   }
   return report;
 }

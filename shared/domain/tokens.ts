@@ -29,7 +29,7 @@ import { hashValue, hintOf, mintValue, ownerRefOf } from '../token-value.ts';
 import { assertRevealable, assertVisible, canSee } from './access.ts';
 import { effectivePermissions, tokenBlocker, type Actor } from './actor.ts';
 import { deleteAtOf, statusOf } from './lifecycle.ts';
-import { cascadeChange } from './users.ts';
+import { cascadeOne } from './users.ts';
 import { logger } from '../log.ts';
 
 const now = () => getConfig().clock.now();
@@ -122,22 +122,8 @@ export async function createToken(actor: Actor, input: CreateTokenInput): Promis
 async function settleOwnerChange(record: TokenRecord, seenVersion: number): Promise<TokenRecord> {
   try {
     const owner = await getUser(record.tenantId, record.ownerId, true);
-    let current: TokenRecord | undefined = record;
-    for (let attempt = 1; owner && owner.version !== seenVersion && current && attempt <= MAX_ATTEMPTS; attempt++) {
-      const next = cascadeChange(current, owner, isoNow());
-      if (!next) return current;
-      try {
-        const saved = await updateToken(next, current.version);
-        if (saved.disabledAt && !current.disabledAt) {
-          await publish(event('TokenDisabled', saved, { reason: saved.disabledReason }));
-        }
-        return saved;
-      } catch (e) {
-        if (!(e instanceof ConditionFailed)) throw e;
-        current = await getToken(record.id, true);
-      }
-    }
-    return current ?? record;
+    if (!owner || owner.version === seenVersion) return record;
+    return (await cascadeOne(record, owner)).token ?? record;
   } catch (error) {
     logger.warn('token created; its owner could not be re-read', { tokenId: record.id, error: error as Error });
     return record;

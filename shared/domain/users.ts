@@ -100,24 +100,25 @@ export function cascadeChange(token: TokenRecord, owner: UserRecord, atIso: stri
   return next;
 }
 
-async function cascadeOne(token: TokenRecord, owner: UserRecord): Promise<'unchanged' | 'changed' | 'disabled'> {
+/** Brings one token in line with its owner: one conditional write, re-read and redone on a race. */
+export async function cascadeOne(token: TokenRecord, owner: UserRecord): Promise<{ outcome: 'unchanged' | 'changed' | 'disabled'; token?: TokenRecord }> {
   let current: TokenRecord | undefined = token;
   for (let attempt = 1; current; attempt++) {
     const next = cascadeChange(current, owner, new Date(getConfig().clock.now()).toISOString());
-    if (!next) return 'unchanged';
+    if (!next) return { outcome: 'unchanged', token: current };
     try {
-      await updateToken(next, current.version);
+      const saved = await updateToken(next, current.version);
       if (next.disabledAt && !current.disabledAt) {
         await publish(disabledEvent(next));
-        return 'disabled';
+        return { outcome: 'disabled', token: saved };
       }
-      return 'changed';
+      return { outcome: 'changed', token: saved };
     } catch (e) {
       if (!(e instanceof ConditionFailed) || attempt >= MAX_ATTEMPTS) throw e;
       current = await getToken(token.id, true);
     }
   }
-  return 'unchanged';
+  return { outcome: 'unchanged' };
 }
 
 const disabledEvent = (t: TokenRecord): DomainEvent => ({
@@ -131,7 +132,7 @@ export async function cascade(owner: UserRecord): Promise<Omit<CascadeReport, 'p
     const mine = page.filter((t) => t.tenantId === owner.tenantId && t.ownerId === owner.userId);
     report.examined += mine.length;
     for (let i = 0; i < mine.length; i += CASCADE_CONCURRENCY) {
-      const outcomes = await Promise.all(mine.slice(i, i + CASCADE_CONCURRENCY).map((t) => cascadeOne(t, owner)));
+      const outcomes = await Promise.all(mine.slice(i, i + CASCADE_CONCURRENCY).map(async (t) => (await cascadeOne(t, owner)).outcome));
       for (const o of outcomes) {
         if (o !== 'unchanged') report.changed++;
         if (o === 'disabled') report.disabled++;

@@ -71,7 +71,15 @@ function decide(token: TokenRecord | undefined, owner: UserRecord | undefined, n
 async function verifyValue(value: string, nowMs: number): Promise<Decision> {
   const parsed = parseValue(value);
   if (!parsed) return deny('malformed');
-  const { token, owner } = await getTokenWithOwner(parsed.tokenId, parsed.ownerRef);
+  const decision = await checkValue(value, parsed, nowMs, false);
+  // Right after a create or a renew, an eventually consistent read can miss the new item or
+  // hash: such a refusal is confirmed with a strongly consistent read before it is answered.
+  if (decision.allow || (decision.reason !== 'unknown' && decision.reason !== 'mismatch')) return decision;
+  return checkValue(value, parsed, nowMs, true);
+}
+
+async function checkValue(value: string, parsed: { tokenId: string; ownerRef: string }, nowMs: number, consistent: boolean): Promise<Decision> {
+  const { token, owner } = await getTokenWithOwner(parsed.tokenId, parsed.ownerRef, consistent);
   if (!token) return deny('unknown');
   const hash = hashValue(value);
   const current = hashesEqual(hash, token.hash ?? undefined);
@@ -110,7 +118,7 @@ export async function verify(credential: Credential): Promise<Decision> {
         : await verifyLegacy(credential.uuid, credential.secret, nowMs);
     const seconds = decision.allow ? authorizer.cacheSeconds : authorizer.denyCacheSeconds;
     if (seconds > 0 && !(decision.allow === false && decision.reason === 'malformed')) {
-      if (cache.size >= CACHE_MAX_ENTRIES) cache.delete(cache.keys().next().value!);
+      if (!cache.has(key) && cache.size >= CACHE_MAX_ENTRIES) cache.delete(cache.keys().next().value!);
       const ends = decision.allow ? (decision.validUntil ?? Infinity) : Infinity;
       cache.set(key, { decision, freshUntil: Math.min(nowMs + seconds * 1000, ends) });
     }

@@ -24,8 +24,8 @@ export const userKeys = {
 };
 
 export const legacyKeys = {
-  /** Marks a legacy UUID whose token was deleted, so a re-run import cannot bring it back. */
-  revoked: (uuid: string) => ({ pk: `LEGACY#${uuid.toLowerCase()}`, sk: 'REVOKED' }),
+  /** One marker per legacy UUID ever imported (state imported | revoked); it has no TTL. */
+  marker: (uuid: string) => ({ pk: `LEGACY#${uuid.toLowerCase()}`, sk: 'MARKER' }),
 };
 
 /** A list cursor names a position by its sort key only; the partition comes from the query. */

@@ -1,19 +1,41 @@
-// Revoked legacy UUIDs: written before a token that came from a legacy credential is deleted,
-// read by the import, so deleting such a token is final even if an operator re-runs an import.
+// Legacy UUID markers: a UUID once imported is never imported again (API.md §6), even after its
+// token was deleted by hand or by the week-later TTL deletion. The marker has no TTL.
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { getConfig } from '../config.ts';
-import { store, storeCall } from './client.ts';
+import { ConditionFailed, store, storeCall } from './client.ts';
 import { legacyKeys } from './keys.ts';
 
-export async function markLegacyRevoked(uuid: string, atIso: string): Promise<void> {
-  await storeCall(() =>
-    store().send(new PutCommand({ TableName: getConfig().tableName, Item: { ...legacyKeys.revoked(uuid), type: 'legacy-revoked', uuid, at: atIso } })),
+export type LegacyState = 'imported' | 'revoked';
+
+export async function legacyMarker(uuid: string): Promise<LegacyState | undefined> {
+  const out = await storeCall(() =>
+    store().send(new GetCommand({ TableName: getConfig().tableName, Key: legacyKeys.marker(uuid), ConsistentRead: true })),
   );
+  return out.Item?.state as LegacyState | undefined;
 }
 
-export async function isLegacyRevoked(uuid: string): Promise<boolean> {
-  const out = await storeCall(() =>
-    store().send(new GetCommand({ TableName: getConfig().tableName, Key: legacyKeys.revoked(uuid), ConsistentRead: true })),
+/** Records an import; never downgrades a revoked UUID. */
+export async function markLegacyImported(uuid: string, atIso: string): Promise<void> {
+  try {
+    await storeCall(() =>
+      store().send(
+        new PutCommand({
+          TableName: getConfig().tableName,
+          Item: { ...legacyKeys.marker(uuid), type: 'legacy-marker', uuid, state: 'imported', at: atIso },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
+  } catch (e) {
+    if (!(e instanceof ConditionFailed)) throw e;
+  }
+}
+
+/** Written before a token that came from a legacy credential is deleted. */
+export async function markLegacyRevoked(uuid: string, atIso: string): Promise<void> {
+  await storeCall(() =>
+    store().send(
+      new PutCommand({ TableName: getConfig().tableName, Item: { ...legacyKeys.marker(uuid), type: 'legacy-marker', uuid, state: 'revoked', at: atIso } }),
+    ),
   );
-  return Boolean(out.Item);
 }

@@ -4,6 +4,7 @@
 import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Permission } from '../catalog.ts';
 import { getConfig } from '../config.ts';
+import { UnavailableError } from '../errors.ts';
 import { ttlOf } from '../domain/lifecycle.ts';
 import { ConditionFailed, store, storeCall } from './client.ts';
 import { tokenKeys, userKeys } from './keys.ts';
@@ -103,17 +104,18 @@ export async function getToken(tokenId: string, consistent = false): Promise<Tok
 export async function getTokenWithOwner(
   tokenId: string,
   ownerRef: string,
+  consistent = false,
 ): Promise<{ token?: TokenRecord; owner?: UserRecord }> {
   const tokenKey = tokenKeys.primary(tokenId);
   const ownerKey = userKeys.primaryByRef(ownerRef);
   let keys: Item[] = [tokenKey, ownerKey];
   const found: Item[] = [];
   for (let attempt = 0; keys.length > 0 && attempt < 4; attempt++) {
-    const out = await storeCall(() => store().send(new BatchGetCommand({ RequestItems: { [table()]: { Keys: keys } } })));
+    const out = await storeCall(() => store().send(new BatchGetCommand({ RequestItems: { [table()]: { Keys: keys, ConsistentRead: consistent } } })));
     found.push(...(out.Responses?.[table()] ?? []));
     keys = (out.UnprocessedKeys?.[table()]?.Keys as Item[] | undefined) ?? [];
   }
-  if (keys.length > 0) await storeCall(() => Promise.reject(new Error('unprocessed keys')));
+  if (keys.length > 0) throw new UnavailableError();
   const t = found.find((i) => i.pk === tokenKey.pk);
   const o = found.find((i) => i.pk === ownerKey.pk);
   const at = now();
@@ -202,6 +204,9 @@ export async function touchLastUsed(tokenId: string, atMs: number, minIntervalMs
   }
 }
 
+/** Index pages one list request may read (each up to max(limit + 1, 25) items). */
+const MAX_READS_PER_PAGE = 20;
+
 export type ListIndex = { index: 'byOwner'; ownerRef: string } | { index: 'byTenant'; tenantId: string };
 
 export interface Page {
@@ -225,6 +230,7 @@ export async function listTokens(
   const pkValue = where.index === 'byOwner' ? tokenKeys.ownerPk(where.ownerRef) : tokenKeys.tenantPk(where.tenantId);
   const items: TokenRecord[] = [];
   let cursor = after;
+  let reads = 0;
   const at = now();
   for (;;) {
     const out = await storeCall(() =>
@@ -253,6 +259,9 @@ export async function listTokens(
       items.push(record);
     }
     if (!out.LastEvaluatedKey) return { items };
+    // A filter that matches little must not read a whole tenant in one request: hand back a
+    // short page and a cursor at the last item examined.
+    if (++reads >= MAX_READS_PER_PAGE) return { items, after: cursor };
   }
 }
 

@@ -1,4 +1,5 @@
-// Deleting a token that came from a legacy credential is final: a re-run import skips the UUID.
+// A legacy UUID is imported once: deleting its token, by hand or by the week-later TTL deletion,
+// is final, and a re-run import skips the UUID.
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { legacyTokenId } from '../../shared/token-value.ts';
@@ -33,4 +34,15 @@ it('skips the UUID of a renewed-then-deleted legacy token too', async () => {
   expect((await importOne(uuid)).body.skipped).toEqual([{ uuid, reason: 'already_imported' }]);
   await app.request('DELETE', `/v1/tokens/${legacyTokenId(uuid)}`, { jwt: bob });
   expect((await importOne(uuid)).body.skipped).toEqual([{ uuid, reason: 'revoked' }]);
+});
+
+it('never imports a UUID again after the week-later deletion removed its token', async () => {
+  const uuid = '0b6f7a52-1c1e-4d5e-9f00-000000000003';
+  expect((await importOne(uuid)).body.imported).toBe(1);
+  await app.request('PATCH', `/v1/tokens/${legacyTokenId(uuid)}`, { jwt: await app.login('bob'), body: { enabled: false } });
+  await app.advance(7 * 86_400 + 60);
+  expect((await app.request('GET', `/v1/tokens/${legacyTokenId(uuid)}`, { jwt: await app.login('bob') })).status).toBe(404);
+  expect((await importOne(uuid)).body).toEqual({ imported: 0, skipped: [{ uuid, reason: 'already_imported' }] });
+  const auth = await app.request('GET', '/example/whoami', { headers: { 'x-api-uuid': uuid, 'x-api-secret': 's3cret' } });
+  expect(auth.status).toBe(403);
 });
