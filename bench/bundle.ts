@@ -1,22 +1,21 @@
 // The authorizer as CDK deploys it: functions/authorizer.ts bundled by esbuild with the options
-// of the function construct (infra/constructs/tessera-function.ts), its size, and the time a
-// fresh Node process takes to import it (a cold-start proxy).
-import { build, type BuildOptions } from 'esbuild';
+// every function construct uses (infra/bundling.ts, the same data CDK's bundling is built from),
+// its size, and the time a fresh Node process takes to import it (a cold-start proxy).
+import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { esbuildOptions, LAMBDA_BUNDLE } from '../infra/bundling.ts';
 import { summarize, type Summary } from './harness.ts';
 
-const ROOT = resolve(import.meta.dirname, '..');
-const CONSTRUCT = join(ROOT, 'infra/constructs/tessera-function.ts');
-const ENTRY = join(ROOT, 'functions/authorizer.ts');
+const ENTRY = 'functions/authorizer.ts';
 
 export interface BundleResult {
   bytes: number;
   mapBytes: number;
   outfile: string;
-  nodeOptions?: string;
+  nodeOptions: string;
   /** Where the options came from, and what they were, for the report. */
   source: string;
   options: string;
@@ -24,102 +23,23 @@ export interface BundleResult {
   largest: [string, number][];
 }
 
-interface CdkBundling {
-  minify: boolean;
-  sourceMap: boolean;
-  sourcesContent: boolean;
-  target: string;
-  format: 'esm' | 'cjs';
-  mainFields?: string[];
-  banner?: string;
-  externalModules: string[];
-  keepNames: boolean;
-  /** NODE_OPTIONS the construct sets in the function's environment (it changes the import time). */
-  nodeOptions?: string;
-}
-
-/** The fallback the brief fixes while the construct does not exist. */
-const FALLBACK: CdkBundling = {
-  minify: true, sourceMap: true, sourcesContent: true, target: 'node22', format: 'esm', externalModules: [], keepNames: false,
-};
-
-/**
- * Reads the bundling options out of the construct's source, so the benchmark follows the
- * construct when it changes. The construct is plain CDK (NodejsFunction `bundling: {...}`); only
- * the options that change esbuild's output, and NODE_OPTIONS, are read.
- */
-export function constructBundling(): { options: CdkBundling; source: string } {
-  if (!existsSync(CONSTRUCT)) return { options: FALLBACK, source: 'fallback: minify + ESM + node22 (no construct yet)' };
-  const text = readFileSync(CONSTRUCT, 'utf8');
-  const bool = (name: string) => text.match(new RegExp(`\\b${name}\\s*:\\s*(true|false)\\b`))?.[1];
-  const quoted = (name: string) => text.match(new RegExp(`\\b${name}\\s*[:=]\\s*(['"\`])(.*?)\\1`))?.[2];
-  /** A string option given inline or through a module constant. */
-  const str = (name: string) => {
-    const direct = quoted(name);
-    if (direct !== undefined) return direct;
-    const ident = text.match(new RegExp(`\\b${name}\\s*:\\s*([A-Za-z_$][\\w$]*)\\s*[,}\\n]`))?.[1];
-    return ident ? quoted(ident) : undefined;
-  };
-  const list = (name: string) => {
-    const m = text.match(new RegExp(`\\b${name}\\s*:\\s*\\[([^\\]]*)\\]`));
-    return m ? [...m[1].matchAll(/['"`]([^'"`]+)['"`]/g)].map((x) => x[1]) : undefined;
-  };
-  const externals = list('externalModules');
-  const options: CdkBundling = {
-    minify: bool('minify') === 'true',
-    sourceMap: bool('sourceMap') === 'true',
-    sourcesContent: bool('sourcesContent') !== 'false',
-    target: str('target') ?? 'node22',
-    format: /OutputFormat\.ESM/.test(text) ? 'esm' : 'cjs',
-    mainFields: list('mainFields'),
-    banner: str('banner'),
-    // NodejsFunction leaves @aws-sdk/* out on Node 18+ unless told otherwise.
-    externalModules: externals ?? (bool('bundleAwsSDK') === 'true' ? [] : ['@aws-sdk/*']),
-    keepNames: bool('keepNames') === 'true',
-    nodeOptions: str('NODE_OPTIONS'),
-  };
-  return { options, source: 'infra/constructs/tessera-function.ts' };
-}
-
-function describe(o: CdkBundling): string {
+function describe(): string {
+  const o = LAMBDA_BUNDLE;
   return [
-    `format=${o.format}`, `target=${o.target}`, 'platform=node', o.minify ? 'minify' : 'no-minify',
-    o.sourceMap ? `sourcemap${o.sourcesContent ? '' : ' (no sourcesContent)'}` : 'no-sourcemap',
-    `mainFields=${o.mainFields?.join(',') ?? 'default(main,module)'}`, `external=[${o.externalModules.join(',')}]`,
-    ...(o.banner ? ['createRequire banner'] : []), ...(o.keepNames ? ['keepNames'] : []),
-    ...(o.nodeOptions ? [`NODE_OPTIONS=${o.nodeOptions}`] : []),
+    `format=${o.format}`, `target=${o.target}`, `platform=${o.platform}`, o.minify ? 'minify' : 'no-minify',
+    o.sourcemap ? `sourcemap${o.sourcesContent ? '' : ' (no sourcesContent)'}` : 'no-sourcemap',
+    `mainFields=${o.mainFields.join(',')}`, `external=[${o.external.join(',')}]`, 'createRequire banner',
+    ...Object.entries(o.alias).map(([from, to]) => `alias ${from}=${to}`),
+    `NODE_OPTIONS=${o.nodeOptions}`,
   ].join(' ');
 }
 
-const CREDENTIALS_STUB = join(ROOT, 'bench/lambda-credentials.ts');
-
-/**
- * Bundles the authorizer with the construct's options. `withoutCredentialChain` is a what-if, not
- * what CDK deploys: the SDK's default credential chain aliased to the environment-only provider.
- */
-export async function buildAuthorizer(outDir: string, withoutCredentialChain = false): Promise<BundleResult> {
-  const { options: o, source } = constructBundling();
+/** Bundles the authorizer exactly as CDK deploys it (infra/bundling.ts). */
+export async function buildAuthorizer(outDir: string): Promise<BundleResult> {
   mkdirSync(outDir, { recursive: true });
-  const outfile = join(outDir, o.format === 'esm' ? 'index.mjs' : 'index.js');
-  const esbuildOptions: BuildOptions = {
-    entryPoints: [ENTRY],
-    bundle: true,
-    platform: 'node',
-    target: o.target,
-    format: o.format,
-    outfile,
-    minify: o.minify,
-    sourcemap: o.sourceMap,
-    sourcesContent: o.sourcesContent,
-    external: o.externalModules,
-    keepNames: o.keepNames,
-    metafile: true,
-    logLevel: 'error',
-    ...(o.mainFields ? { mainFields: o.mainFields } : {}),
-    ...(o.banner ? { banner: { js: o.banner } } : {}),
-    ...(withoutCredentialChain ? { alias: { '@aws-sdk/credential-provider-node': CREDENTIALS_STUB } } : {}),
-  };
-  const result = await build(esbuildOptions);
+  const options = { ...esbuildOptions(ENTRY, outDir), metafile: true, logLevel: 'error' as const };
+  const result = await build(options);
+  const outfile = options.outfile;
   const output = result.metafile!.outputs[Object.keys(result.metafile!.outputs).find((k) => !k.endsWith('.map'))!];
   const byPackage = new Map<string, number>();
   for (const [file, input] of Object.entries(output.inputs)) {
@@ -131,9 +51,9 @@ export async function buildAuthorizer(outDir: string, withoutCredentialChain = f
     bytes: statSync(outfile).size,
     mapBytes: existsSync(`${outfile}.map`) ? statSync(`${outfile}.map`).size : 0,
     outfile,
-    nodeOptions: o.nodeOptions,
-    source,
-    options: describe(o),
+    nodeOptions: LAMBDA_BUNDLE.nodeOptions,
+    source: 'infra/bundling.ts',
+    options: describe(),
     largest: [...byPackage].sort((a, b) => b[1] - a[1]).slice(0, 8),
   };
 }

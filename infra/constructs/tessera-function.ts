@@ -1,29 +1,27 @@
 // What every Tessera function shares: Node.js 22 on arm64, an esbuild bundle built locally
-// (minified ESM with source maps), X-Ray tracing, its own log group with bounded retention, a
-// role without managed policies, and a `live` alias that every trigger points at (rollback =
-// move the alias). Store, key and bus access goes through grantAccess(), which grants exactly
-// the listed actions and sets the environment variables that name those resources.
+// (infra/bundling.ts: minified ESM with source maps), X-Ray tracing, its own log group with
+// bounded retention, a role without managed policies, and a `live` alias that every trigger
+// points at (rollback = move the alias). Store, key and bus access goes through grantAccess(),
+// which grants exactly the listed actions and sets the environment variables that name those
+// resources.
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Alias, Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { LogLevel, NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { KMS_ENCRYPTION_CONTEXT } from '../../shared/crypto/vault.ts';
 import { TABLE } from '../../shared/store/table.ts';
 import type { FunctionAccess } from '../access.ts';
+import { cdkBundling, LAMBDA_BUNDLE, REPO_ROOT } from '../bundling.ts';
 import { acknowledge } from '../nag.ts';
 
-export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-/** Node's ESM output has no `require`; bundled CommonJS dependencies still call it. */
-const ESM_REQUIRE_BANNER = "import { createRequire as __tesseraCreateRequire } from 'node:module';const require = __tesseraCreateRequire(import.meta.url);";
+export { REPO_ROOT };
 
 export interface TesseraFunctionProps {
   /** Handler module relative to the repository root (shared/routes.ts `entry`); exports `handler`. */
@@ -82,24 +80,13 @@ export class TesseraFunction extends Construct {
       deadLetterQueue: props.deadLetterQueue,
       awsSdkConnectionReuse: false,
       environment: {
-        NODE_OPTIONS: '--enable-source-maps',
+        NODE_OPTIONS: LAMBDA_BUNDLE.nodeOptions,
         POWERTOOLS_SERVICE_NAME: 'tessera',
         ...props.environment,
       },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_BANNER,
-        minify: true,
-        sourceMap: true,
-        sourceMapMode: SourceMapMode.DEFAULT,
-        sourcesContent: false,
-        // Pin the SDK to the versions in package-lock.json, the ones the tests ran against.
-        bundleAwsSDK: true,
-        forceDockerBundling: false,
-        logLevel: LogLevel.WARNING,
-      },
+      // infra/bundling.ts: minified ESM, the SDK bundled at the lockfile's versions, and its
+      // default credential chain replaced by environment-only credentials.
+      bundling: cdkBundling(),
       // Old versions stay, so `live` can be pointed back at one after a bad deploy.
       currentVersionOptions: { removalPolicy: RemovalPolicy.RETAIN },
     });
