@@ -2,12 +2,12 @@
 // shared/domain/verify.ts; this file only speaks API Gateway's three event kinds.
 import { getConfig } from '../shared/config.ts';
 import { credentialOf, httpResponse, kindOf, restPolicy, routeOf, type AuthorizerEvent } from '../shared/authorizer-events.ts';
-import { missingFor, requiredPermissions, verify, type Decision } from '../shared/domain/verify.ts';
+import { missingFor, permissionMapFor, verify, type Decision } from '../shared/domain/verify.ts';
 import { logger } from '../shared/log.ts';
 import { count, latency } from '../shared/metrics.ts';
 import type { APIGatewayRequestAuthorizerEvent, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 
-const config = getConfig();
+getConfig();
 
 export async function handler(event: AuthorizerEvent) {
   const started = performance.now();
@@ -22,8 +22,10 @@ export async function handler(event: AuthorizerEvent) {
   }
   const verified = await verify(credential);
   const route = routeOf(event);
+  const map = permissionMapFor((event as { stageVariables?: Record<string, string> | null }).stageVariables);
+  if (map === 'invalid') logger.error('the stage variable tesseraPermissions is not a permission map; refusing', { route });
   const decision: Decision =
-    verified.allow && missingFor(verified.grant, requiredPermissions(route)).length > 0
+    verified.allow && (map === 'invalid' || missingFor(verified.grant, map[route] ?? []).length > 0)
       ? { allow: false, reason: 'permission_missing' }
       : verified;
   latency('VerifyLatency', performance.now() - started);
@@ -34,8 +36,9 @@ export async function handler(event: AuthorizerEvent) {
   // lacks this route's permissions still gets its full policy: the Deny statements refuse this
   // route (403) without refusing the routes it may call for the rest of the cache TTL.
   const restEvent = event as APIGatewayTokenAuthorizerEvent | APIGatewayRequestAuthorizerEvent;
+  if (map === 'invalid') return restPolicy(restEvent, decision, []);
   const denied = verified.allow
-    ? Object.entries(config.authorizer.routePermissions)
+    ? Object.entries(map)
         .filter(([, needs]) => missingFor(verified.grant, needs).length > 0)
         .map(([r]) => r)
     : [];

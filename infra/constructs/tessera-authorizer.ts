@@ -10,12 +10,15 @@
 //
 // HTTP APIs cache per credential *and route* ($context.routeKey in the identity source), so a
 // token allowed on one route is never served from the cache on a route it lacks permissions for.
-import { Annotations, Duration, Lazy, Names } from 'aws-cdk-lib';
-import { IdentitySource, RequestAuthorizer, TokenAuthorizer, type IAuthorizer, type IRestApi } from 'aws-cdk-lib/aws-apigateway';
-import type { IHttpApi, IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
+// An imported function gets the API's permission map from the API's stage (stage variable
+// tesseraPermissions); a function of this app gets it in its environment.
+import { Duration, Lazy, Names } from 'aws-cdk-lib';
+import { CfnStage as CfnRestStage, IdentitySource, RequestAuthorizer, RestApi, TokenAuthorizer, type IAuthorizer, type IRestApi } from 'aws-cdk-lib/aws-apigateway';
+import { CfnStage as CfnHttpStage, HttpApi, type IHttpApi, type IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { Alias, Function as LambdaFunction, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { encodeStageMap, STAGE_PERMISSIONS_VARIABLE } from '../../shared/authorizer-events.ts';
 
 export type RoutePermissions = Readonly<Record<string, readonly string[]>>;
 
@@ -84,6 +87,8 @@ export class TesseraAuthorizer extends Construct {
   private readonly credentials: 'authorization' | 'any';
   private readonly http = new Map<IHttpApi, HttpLambdaAuthorizer>();
   private readonly rest = new Map<IRestApi, IAuthorizer>();
+  /** For an imported function: the map the API's stage hands it (stage variable). */
+  private readonly stageMap?: string;
 
   constructor(scope: Construct, id: string, props: TesseraAuthorizerProps) {
     super(scope, id);
@@ -98,10 +103,11 @@ export class TesseraAuthorizer extends Construct {
     const owned = ownedFunction(this.handler);
     if (owned) TesseraAuthorizer.requirePermissions(owned, permissions);
     else if (Object.keys(permissions).length > 0) {
-      // An imported authorizer enforces the map it was deployed with; it cannot be changed from here.
-      Annotations.of(this).addWarningV2('tessera:imported-authorizer-permissions',
-        `The imported Tessera authorizer enforces only the route permissions it was deployed with. Add ${Object.keys(permissions).join(', ')} ` +
-        "to the Tessera environment's extraRoutePermissions (infra/environments.ts) and redeploy Tessera.");
+      // An imported function cannot be given an environment from here: the API's stage carries
+      // the map instead (stage variable tesseraPermissions), and the function reads it per request.
+      const sorted = Object.fromEntries(Object.entries(permissions).sort(([a], [b]) => a.localeCompare(b)).map(([r, p]) => [r, [...new Set(p)].sort()]));
+      this.stageMap = encodeStageMap(sorted);
+      if (this.stageMap.length > 2048) throw new Error('The permission map is too large for a stage variable (2048 characters encoded)');
     }
   }
 
@@ -109,6 +115,11 @@ export class TesseraAuthorizer extends Construct {
   forHttpApi(api: IHttpApi): IHttpRouteAuthorizer {
     let authorizer = this.http.get(api);
     if (!authorizer) {
+      if (this.stageMap) {
+        const stage = api instanceof HttpApi ? api.defaultStage : undefined;
+        if (!stage) throw new Error('An imported Tessera authorizer with permissions needs an HttpApi with its default stage');
+        setStageVariable(stage.node.defaultChild as CfnHttpStage, 'stageVariables', this.stageMap);
+      }
       authorizer = new HttpLambdaAuthorizer('TesseraAuthorizer', this.handler, {
         authorizerName: 'tessera',
         responseTypes: [HttpLambdaResponseType.SIMPLE],
@@ -129,6 +140,13 @@ export class TesseraAuthorizer extends Construct {
     let authorizer = this.rest.get(api);
     if (!authorizer) {
       if (kind === 'token' && this.credentials === 'any') throw new Error("A TOKEN authorizer reads one header; use kind 'request' for credentials: 'any'");
+      if (this.stageMap) {
+        // TOKEN events carry no stage variables, so the stage's permission map needs REQUEST.
+        if (kind === 'token') throw new Error("An imported Tessera authorizer with permissions reads them from the stage: use kind 'request'");
+        const stage = api instanceof RestApi ? api.deploymentStage : undefined;
+        if (!stage) throw new Error('An imported Tessera authorizer with permissions needs a RestApi with its deployment stage');
+        setStageVariable(stage.node.defaultChild as CfnRestStage, 'variables', this.stageMap);
+      }
       const id = `Rest${kind === 'token' ? 'Token' : 'Request'}${Names.nodeUniqueId(api.node)}`;
       authorizer = kind === 'token'
         ? new TokenAuthorizer(this, id, {
@@ -147,4 +165,9 @@ export class TesseraAuthorizer extends Construct {
     }
     return authorizer;
   }
+}
+
+function setStageVariable<S extends CfnHttpStage | CfnRestStage>(stage: S, property: 'stageVariables' | 'variables', value: string): void {
+  const current = ((stage as unknown as Record<string, unknown>)[property] ?? {}) as Record<string, string>;
+  (stage as unknown as Record<string, unknown>)[property] = { ...current, [STAGE_PERMISSIONS_VARIABLE]: value };
 }

@@ -5,6 +5,7 @@
 // mistyped values are refused before any read. A legacy UUID+secret needs two reads (the
 // credential does not name its owner). Decisions are cached per container on the service
 // clock: acceptances for cacheSeconds, denials never longer.
+import { decodeStageMap, STAGE_PERMISSIONS_VARIABLE, type PermissionMap } from '../authorizer-events.ts';
 import { getConfig } from '../config.ts';
 import { logger } from '../log.ts';
 import { getTokenWithOwner, getToken, touchLastUsed, type TokenRecord } from '../store/tokens.ts';
@@ -152,9 +153,24 @@ function recordUse(tokenId: string, nowMs: number): void {
   );
 }
 
-/** Permissions a route requires, from the configured map (route key, or METHOD /resource). */
-export function requiredPermissions(routeKey: string): string[] {
-  return getConfig().authorizer.routePermissions[routeKey] ?? [];
+const stageMaps = new Map<string, PermissionMap | 'invalid'>();
+
+/**
+ * The permission map for a request: the function's configured map, plus the one the calling
+ * API's stage carries (stage variable tesseraPermissions), which wins for its own routes. A stage
+ * map that cannot be read is 'invalid': the caller refuses, never ignores it.
+ */
+export function permissionMapFor(stageVariables: Readonly<Record<string, string | undefined>> | null | undefined): PermissionMap | 'invalid' {
+  const configured = getConfig().authorizer.routePermissions;
+  const text = stageVariables?.[STAGE_PERMISSIONS_VARIABLE];
+  if (typeof text !== 'string' || text === '') return configured;
+  let stage = stageMaps.get(text);
+  if (stage === undefined) {
+    stage = decodeStageMap(text);
+    if (stageMaps.size >= 100) stageMaps.clear();
+    stageMaps.set(text, stage);
+  }
+  return stage === 'invalid' ? stage : { ...configured, ...stage };
 }
 
 export const missingFor = (grant: Grant, required: readonly string[]) => required.filter((p) => !grant.permissions.includes(p));

@@ -1,12 +1,13 @@
 // The reusable TesseraAuthorizer construct, as another team's stack would use it.
 import { App, Duration, Stack } from 'aws-cdk-lib';
-import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { MockIntegration, RestApi } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { TesseraAuthorizer } from '../../infra/constructs/tessera-authorizer.ts';
+import { decodeStageMap, encodeStageMap, STAGE_PERMISSIONS_VARIABLE } from '../../shared/authorizer-events.ts';
 
 const ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:tessera-authorizer:live';
 
@@ -93,10 +94,24 @@ describe('TesseraAuthorizer', () => {
     expect(() => new TesseraAuthorizer(stack, 'B', { handler: fn, permissions: { 'GET /items': ['events:write'] } })).toThrow(/already requires/);
   });
 
-  it('warns that an imported authorizer enforces only the map it was deployed with', () => {
+  it("hands an imported authorizer the API's permission map through the stage (HttpApi)", () => {
+    const { stack, backend } = fixture();
+    const api = new HttpApi(stack, 'Api');
+    const auth = new TesseraAuthorizer(stack, 'Auth', { functionArn: ARN, permissions: { 'GET /items': ['events:read', 'events:read'] } });
+    api.addRoutes({ path: '/items', methods: [HttpMethod.GET], integration: new HttpLambdaIntegration('I', backend), authorizer: auth.forHttpApi(api) });
+    const stage = Object.values(Template.fromStack(stack).findResources('AWS::ApiGatewayV2::Stage'))[0] as { Properties: { StageVariables: Record<string, string> } };
+    expect(decodeStageMap(stage.Properties.StageVariables[STAGE_PERMISSIONS_VARIABLE])).toEqual({ 'GET /items': ['events:read'] });
+  });
+
+  it("hands an imported authorizer the API's permission map through the stage (RestApi, REQUEST only)", () => {
     const { stack } = fixture();
-    new TesseraAuthorizer(stack, 'Auth', { functionArn: ARN, permissions: { 'GET /items': ['events:read'] } });
-    Annotations.fromStack(stack).hasWarning('/Consumer/Auth', Match.stringLikeRegexp('extraRoutePermissions'));
+    const api = new RestApi(stack, 'Rest');
+    const auth = new TesseraAuthorizer(stack, 'Auth', { functionArn: ARN, permissions: { 'GET /items': ['events:read'] } });
+    expect(() => auth.forRestApi(api)).toThrow(/use kind 'request'/);
+    api.root.addResource('items').addMethod('GET', new MockIntegration(), { authorizer: auth.forRestApi(api, 'request') });
+    Template.fromStack(stack).hasResourceProperties('AWS::ApiGateway::Stage', {
+      Variables: { [STAGE_PERMISSIONS_VARIABLE]: encodeStageMap({ 'GET /items': ['events:read'] }) },
+    });
   });
 
   it('needs exactly one of handler and functionArn', () => {
