@@ -10,6 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { z } from 'zod';
 import { getConfig } from '../shared/config.ts';
+import { validate } from '../shared/http/middleware.ts';
 import { errorResponse } from '../shared/http/respond.ts';
 import { AppError, ValidationError } from '../shared/errors.ts';
 import { logger } from '../shared/log.ts';
@@ -103,12 +104,7 @@ function parseJson<S extends z.ZodType>(schema: S, body: Buffer): z.output<S> {
   } catch {
     throw new ValidationError('The body is not valid JSON.');
   }
-  const parsed = schema.safeParse(json);
-  if (!parsed.success) {
-    const fields = parsed.error.issues.map((i) => ({ path: ['body', ...i.path].join('.'), message: i.message }));
-    throw new ValidationError(`Invalid body: ${fields.map((f) => `${f.path}: ${f.message}`).join('; ')}`, fields);
-  }
-  return parsed.data;
+  return validate(schema, json, 'body');
 }
 
 const CONTENT_TYPES: Record<string, string> = {

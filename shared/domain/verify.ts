@@ -92,22 +92,22 @@ async function checkValue(value: string, parsed: { tokenId: string; ownerRef: st
   return { ...decision, validUntil: Math.min(decision.validUntil ?? Infinity, Date.parse(token.prevHashUntil!)) };
 }
 
-async function verifyLegacy(uuid: string, secret: string, nowMs: number): Promise<Decision> {
+async function verifyLegacy(uuid: string, secret: string, secretHash: string, nowMs: number): Promise<Decision> {
   if (!/^[0-9a-fA-F-]{32,36}$/.test(uuid) || secret.length === 0 || secret.length > 512) return deny('malformed');
   const token = await getToken(legacyTokenId(uuid));
   if (!token || !token.legacy || token.legacyUuid?.toLowerCase() !== uuid.toLowerCase()) return deny('unknown');
-  if (!hexHashesEqual(sha256Hex(secret), token.legacySecretSha256 ?? undefined)) return deny('mismatch');
+  if (!hexHashesEqual(secretHash, token.legacySecretSha256 ?? undefined)) return deny('mismatch');
   const owner = await getUser(token.tenantId, token.ownerId);
   return decide(token, owner, nowMs);
 }
-
-const cacheKey = (c: Credential) => (c.kind === 'value' ? c.value : `legacy\u0000${c.uuid.toLowerCase()}\u0000${sha256Hex(c.secret)}`);
 
 /** Verifies a credential, from the container cache when fresh. Store failures propagate. */
 export async function verify(credential: Credential): Promise<Decision> {
   const { clock, authorizer } = getConfig();
   const nowMs = clock.now();
-  const key = cacheKey(credential);
+  // A legacy secret is hashed once: the hash keys the cache and is what the store is compared with.
+  const secretHash = credential.kind === 'legacy' ? sha256Hex(credential.secret) : '';
+  const key = credential.kind === 'value' ? credential.value : `legacy\u0000${credential.uuid.toLowerCase()}\u0000${secretHash}`;
   const hit = cache.get(key);
   let decision: Decision;
   if (hit && hit.freshUntil > nowMs) {
@@ -116,7 +116,7 @@ export async function verify(credential: Credential): Promise<Decision> {
     decision =
       credential.kind === 'value'
         ? await verifyValue(credential.value, nowMs)
-        : await verifyLegacy(credential.uuid, credential.secret, nowMs);
+        : await verifyLegacy(credential.uuid, credential.secret, secretHash, nowMs);
     const seconds = decision.allow ? authorizer.cacheSeconds : authorizer.denyCacheSeconds;
     if (seconds > 0 && !(decision.allow === false && decision.reason === 'malformed')) {
       if (!cache.has(key) && cache.size >= CACHE_MAX_ENTRIES) cache.delete(cache.keys().next().value!);

@@ -37,7 +37,8 @@ export interface RouteSpec<B extends Schema | undefined, Q extends Schema | unde
 
 type Event = APIGatewayProxyEventV2WithJWTAuthorizer;
 
-function validate<S extends Schema>(schema: S, input: unknown, where: string): z.output<S> {
+/** Parses `input` with `schema`; a failure is a 400 VALIDATION naming each field as `where.path`. */
+export function validate<S extends Schema>(schema: S, input: unknown, where: string): z.output<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const fields = result.error.issues.map((i) => ({ path: [where, ...i.path].join('.'), message: i.message }));
