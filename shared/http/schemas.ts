@@ -11,8 +11,52 @@ const permissionList = z
   .min(1, 'a token needs at least one permission')
   .max(PERMISSIONS.length * 2)
   .meta({ description: 'A non-empty subset of the permissions the owner holds now.' });
-const name = z.string().trim().min(1, 'must not be empty').max(100, 'at most 100 characters');
-const description = z.string().max(500, 'at most 500 characters');
+
+// ---- text rules (README "Names and descriptions") ----------------------------------------------
+// Names and descriptions are shown to other people (administrators, lists, events), so text that
+// can hide or disguise what it says is refused, and what is kept is normalized to NFC so that
+// two names that look the same are the same string. Lengths count code points, not UTF-16 units.
+
+/** C0 and C1 control characters and DEL (Unicode general category Cc). */
+const CONTROL = /\p{Cc}/u;
+/** The same, except newline and tab, which a description may contain. */
+const CONTROL_EXCEPT_LINES = /[^\P{Cc}\n\t]/u;
+/** A surrogate that is not half of a pair (in a /u regex, pairs are one code point and never match). */
+const LONE_SURROGATE = /\p{Cs}/u;
+/** Bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069). */
+const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/;
+
+export const codePoints = (text: string): number => [...text].length;
+
+/** Text as people read it: well-formed UTF-16, no controls, no bidi overrides, NFC, not blank. */
+function displayText(opts: { max: number; allowLines: boolean; trim: boolean }) {
+  const controls = opts.allowLines ? CONTROL_EXCEPT_LINES : CONTROL;
+  const base = opts.trim ? z.string().trim() : z.string();
+  return base
+    .check(
+      z.refine((s) => !LONE_SURROGATE.test(s), { message: 'must not contain lone surrogates (malformed UTF-16)', abort: true }),
+      z.refine((s) => !controls.test(s), {
+        message: opts.allowLines ? 'must not contain control characters other than newline and tab' : 'must not contain control characters',
+        abort: true,
+      }),
+      z.refine((s) => !BIDI_CONTROL.test(s), { message: 'must not contain bidirectional control characters (U+202A–U+202E, U+2066–U+2069)', abort: true }),
+      z.refine((s) => s.trim().length > 0, { message: 'must not be empty', abort: true }),
+    )
+    .overwrite((s) => s.normalize('NFC'))
+    .refine((s) => codePoints(s) <= opts.max, { message: `at most ${opts.max} characters` });
+}
+
+// JSON Schema counts lengths in code points, as these rules do.
+const name = displayText({ max: 100, allowLines: false, trim: true }).meta({
+  minLength: 1,
+  maxLength: 100,
+  description: 'Trimmed and normalized to NFC; at most 100 characters (code points); no control or bidirectional control characters.',
+});
+const description = displayText({ max: 500, allowLines: true, trim: false }).meta({
+  minLength: 1,
+  maxLength: 500,
+  description: 'Normalized to NFC; at most 500 characters (code points); newline and tab allowed, no other control or bidirectional control characters.',
+});
 
 export const TokenIdParam = z.object({
   id: z.string().regex(TOKEN_ID_PATTERN, 'not a token id'),
