@@ -1,4 +1,4 @@
-// `npm run load`: a bounded load run against the embedded default on 127.0.0.1 (issue 8).
+// `npm run load`: a bounded load run against the embedded default on 127.0.0.1 (BENCHMARKS.md).
 //
 // Starts `npm start`'s entry (local/main.ts) in memory on a free local port, in a child process
 // so the server and the load generator each get a core, then drives it with autocannon in four

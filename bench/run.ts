@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick]`: the performance figures of issue 7, measured against the embedded
+// `npm run bench [-- --quick]`: the performance figures of BENCHMARKS.md, measured against the embedded
 // store. Seeds one tenant, then measures each figure as rounds after a warm-up and reports min /
 // median / max. Prints a table; the last line of stdout is one JSON object with the figures.
 //

@@ -1,4 +1,4 @@
-// The Lambda authorizer other APIs put in front of their routes (API.md §4). The rules live in
+// The Lambda authorizer other APIs put in front of their routes (rules.md §4). The rules live in
 // shared/domain/verify.ts; this file only speaks API Gateway's three event kinds.
 import { getConfig } from '../shared/config.ts';
 import { credentialOf, httpResponse, kindOf, restPolicy, routeOf, type AuthorizerEvent } from '../shared/authorizer-events.ts';

@@ -1,4 +1,4 @@
-// Scheduled hourly: TokenExpiringSoon events, three days ahead (issue 5).
+// Scheduled hourly: TokenExpiringSoon events, three days ahead (rules.md §5.2).
 import { getConfig } from '../shared/config.ts';
 import { sendExpiryNotices } from '../shared/domain/expiry.ts';
 import { logger } from '../shared/log.ts';

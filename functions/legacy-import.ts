@@ -1,4 +1,4 @@
-// Operator job (invoked directly): import legacy UUID+secret credentials (API.md §1.11).
+// Operator job (invoked directly): import legacy UUID+secret credentials (rules.md §1.11).
 // Input {credentials: [{tenantId, userId, uuid, secretSha256}]}; output {imported, skipped}.
 import { getConfig } from '../shared/config.ts';
 import { LegacyImportBody, importLegacy } from '../shared/domain/legacy.ts';

@@ -1,4 +1,4 @@
-// Target of the EventBridge rule for UserChanged and UserDeleted (API.md §5). An invalid event
+// Target of the EventBridge rule for UserChanged and UserDeleted (rules.md §5). An invalid event
 // is logged and thrown: Lambda's async retries then hand it to the dead-letter queue, and
 // nothing was changed.
 import type { EventBridgeEvent } from 'aws-lambda';

@@ -49,7 +49,7 @@ export interface TesseraEnvironment {
   readonly pointInTimeRecovery: boolean;
   /** Encrypt the table with a customer-managed KMS key instead of the AWS-owned one. */
   readonly tableCustomerManagedKey: boolean;
-  /** The example API behind the Tessera authorizer (API.md §6), for trying the authorizer out. */
+  /** The example API behind the Tessera authorizer (rules.md §6), for trying the authorizer out. */
   readonly exampleApi: boolean;
   /**
    * The console page (web/) as a static site: a private S3 bucket behind CloudFront, whose
@@ -60,7 +60,7 @@ export interface TesseraEnvironment {
   readonly extraRoutePermissions: Readonly<Record<string, readonly string[]>>;
 }
 
-/** Revocation reaches every API within this bound; API.md and issue 4 require at most 60 s. */
+/** Revocation reaches every API within this bound at the latest (rules.md §1.6, §4.4). */
 export const MAX_REVOCATION_SECONDS = 60;
 
 const DEFAULTS = {

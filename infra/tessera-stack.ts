@@ -41,7 +41,7 @@ const ROUTE_SIZING: Sizing = { memorySize: 512, timeout: Duration.seconds(10) };
 const JOB_SIZING: Record<JobId, Sizing> = {
   // The hot path: more memory is more CPU for hashing and a shorter cold start.
   authorizer: { memorySize: 1024, timeout: Duration.seconds(10) },
-  // A cascade over 10,000 tokens must finish inside one invocation (issue 5).
+  // A cascade over 10,000 tokens must finish inside one invocation (rules.md §1.10).
   userEvents: { memorySize: 1024, timeout: Duration.minutes(5) },
   // Up to 10,000 records per call (shared/domain/legacy.ts), two store calls each.
   legacyImport: { memorySize: 1024, timeout: Duration.minutes(15) },
@@ -155,7 +155,7 @@ export class TesseraStack extends Stack {
         authorizer: route.auth === 'jwt' ? jwt : open,
       });
       if (route.auth === 'none') {
-        acknowledge(created, 'AwsSolutions-APIG4', `${routeKey(route)} is public by design (API.md §3: ${route.summary}); it reads no user data.`);
+        acknowledge(created, 'AwsSolutions-APIG4', `${routeKey(route)} is public by design (rules.md §3: ${route.summary}); it reads no user data.`);
       }
     }
 

@@ -1,4 +1,4 @@
-// The three event kinds the authorizer answers (API.md §4): HTTP API payload 2.0 with simple
+// The three event kinds the authorizer answers (rules.md §4): HTTP API payload 2.0 with simple
 // responses, and REST API TOKEN and REQUEST authorizers with an IAM policy.
 import type {
   APIGatewayAuthorizerResult,

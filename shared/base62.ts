@@ -2,7 +2,7 @@
 //
 // The number is held as big-endian 16-bit limbs in plain numbers, and converted four base62
 // digits at a time: 62^4 < 2^24, so no intermediate passes 2^40, far inside exact double range.
-// Parsing a value is on the authorizer's uncached path; this is ~8x faster than BigInt (issue 7).
+// Parsing a value is on the authorizer's uncached path; this is ~8x faster than BigInt (BENCHMARKS.md).
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const INDEX = new Int8Array(128).fill(-1);
 for (let i = 0; i < ALPHABET.length; i++) INDEX[ALPHABET.charCodeAt(i)] = i;

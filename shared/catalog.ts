@@ -1,4 +1,4 @@
-// The default role and permission catalog (API.md §2). Data, in one place.
+// The default role and permission catalog (rules.md §2). Data, in one place.
 
 export const PERMISSIONS = [
   'events:read',
@@ -40,7 +40,7 @@ export const ADMIN_ROLES: readonly Role[] = ['admin', 'global_admin'];
 export const isRole = (name: string): name is Role => Object.hasOwn(ROLES, name);
 export const isAdminRole = (role: string): boolean => (ADMIN_ROLES as readonly string[]).includes(role);
 
-/** An explicit list replaces the role's set (API.md §2); unknown roles hold nothing. */
+/** An explicit list replaces the role's set (rules.md §2); unknown roles hold nothing. */
 export function permissionsOf(role: string, explicit?: readonly string[] | null): Permission[] {
   const source: readonly string[] = explicit ?? (isRole(role) ? ROLES[role] : []);
   return PERMISSIONS.filter((p) => source.includes(p));

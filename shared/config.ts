@@ -1,7 +1,7 @@
 // Configuration, read from the environment once (at cold start) and validated: a missing or
 // malformed value fails the container before the first request, never during one. Checked by
 // hand, not with zod: every function imports this module, and zod was 450 KB of the authorizer's
-// 850 KB bundle and a third of its cold start (issue 7, BENCHMARKS.md).
+// 850 KB bundle and a third of its cold start (BENCHMARKS.md).
 import { clock, type Clock } from './clock.ts';
 
 type Env = Record<string, string | undefined>;
@@ -123,7 +123,7 @@ export class ConfigError extends Error {}
 export function parseConfig(env: Record<string, string | undefined>): Config {
   const { values: e, problems } = readEnv(env);
   if (problems.length > 0) throw new ConfigError(`Invalid Tessera configuration: ${problems.join('; ')}`);
-  // Denials are never cached longer than acceptances (issue 4).
+  // Denials are never cached longer than acceptances (rules.md §4.4).
   const denyCacheSeconds = Math.min(e.TESSERA_AUTH_DENY_CACHE_SECONDS, e.TESSERA_AUTH_CACHE_SECONDS);
   return {
     tableName: e.TESSERA_TABLE,

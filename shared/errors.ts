@@ -1,4 +1,4 @@
-// The closed set of error codes and the one code -> HTTP status map (API.md §3).
+// The closed set of error codes and the one code -> HTTP status map (rules.md §3).
 // Domain code throws AppError subclasses; shared/http/respond.ts turns them into the envelope.
 
 export const ERROR_STATUS = {
@@ -53,7 +53,7 @@ export class ForbiddenError extends AppError {
 }
 export class SsoUserError extends AppError {
   constructor() {
-    super('SSO_USER', 'Users who sign in with SSO have no API tokens (API.md §1.9).');
+    super('SSO_USER', 'Users who sign in with SSO have no API tokens (rules.md §1.9).');
   }
 }
 export class PermissionNotHeldError extends AppError {

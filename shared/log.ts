@@ -1,5 +1,5 @@
 // Structured JSON logs (Powertools Logger) with redaction: no log line may carry a token value,
-// a legacy secret, a hash or a ciphertext (issue 8). Redaction happens in the formatter, so it
+// a legacy secret, a hash or a ciphertext (SECURITY.md). Redaction happens in the formatter, so it
 // covers every call site, including errors and their causes.
 import { LogFormatter, LogItem, Logger } from '@aws-lambda-powertools/logger';
 import type { LogAttributes, UnformattedAttributes } from '@aws-lambda-powertools/logger/types';

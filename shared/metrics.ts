@@ -6,7 +6,7 @@ const enabled = Boolean(process.env.AWS_LAMBDA_FUNCTION_NAME);
 const metrics = enabled ? new Metrics({ namespace: 'Tessera', serviceName: 'tessera' }) : undefined;
 // One single-metric emitter per container: each addMetric() writes its EMF line at once and clears
 // the dimensions added for it. A singleMetric() per call built a new Metrics (and a Console) every
-// time, about 65 us, which was most of a cached verification in Lambda (issue 7, BENCHMARKS.md).
+// time, about 65 us, which was most of a cached verification in Lambda (BENCHMARKS.md).
 const single = metrics?.singleMetric();
 
 export function count(name: string, dimensions: Record<string, string> = {}): void {

@@ -1,4 +1,4 @@
-// Token values (API.md §4, issue 4): `tsr_` + base62(secret ‖ owner ref ‖ token id) + base62(CRC32).
+// Token values (rules.md §4.1): `tsr_` + base62(secret ‖ owner ref ‖ token id) + base62(CRC32).
 //
 // - secret: 36 bytes (288 bits) from the CSPRNG; the hint shows at most ~30 bits of it, so more
 //   than 256 unknown bits remain even for someone who has seen the hint;

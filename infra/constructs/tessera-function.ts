@@ -95,7 +95,7 @@ export class TesseraFunction extends Construct {
     acknowledge(this.role, 'AwsSolutions-IAM5[Resource::*]',
       'X-Ray PutTraceSegments/PutTelemetryRecords (added by tracing: ACTIVE) do not support resource-level permissions; they can only be granted on "*".');
     acknowledge(this.fn, 'AwsSolutions-L1',
-      'The project pins nodejs22.x (issue 6): the runtime the handlers and tests target; moving to a newer runtime is a deliberate, tested upgrade.');
+      'The project pins nodejs22.x: the runtime the handlers and tests target; moving to a newer runtime is a deliberate, tested upgrade.');
   }
 
   /**

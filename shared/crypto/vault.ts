@@ -1,4 +1,4 @@
-// Values at rest (API.md §4, issue 3): the copy kept for "view value" is sealed with
+// Values at rest (rules.md §4.2): the copy kept for "view value" is sealed with
 // AES-256-GCM; the token id is the additional authenticated data, so a sealed value cannot be
 // moved to another item. Each sealed value names its key (kid), so keys rotate without
 // re-encrypting: new values use the current key, old ones open with theirs.

@@ -1,4 +1,4 @@
-// Visibility and privacy (API.md §1.7, §1.8, §1.12): who may see, manage, reveal and renew.
+// Visibility and privacy (rules.md §1.7, §1.8, §1.12): who may see, manage, reveal and renew.
 // Every token route asks here; nothing else decides.
 import { NotFoundError, TokenPrivateError } from '../errors.ts';
 import type { TokenRecord } from '../store/tokens.ts';

@@ -1,4 +1,4 @@
-// Who is calling: the JWT's subject resolved against the user projection (API.md §1, §1.9).
+// Who is calling: the JWT's subject resolved against the user projection (rules.md §1, §1.9).
 import { isAdminRole, permissionsOf, type Permission } from '../catalog.ts';
 import { ForbiddenError, SsoUserError } from '../errors.ts';
 import { getUser, type UserRecord } from '../store/users.ts';

@@ -1,4 +1,4 @@
-// TokenExpiringSoon (issue 5): once per expiry date, for enabled tokens that expire within
+// TokenExpiringSoon (rules.md §5.2): once per expiry date, for enabled tokens that expire within
 // three days. Run by a scheduled rule in AWS (hourly) and by the local runtime's clock; a
 // missed run is caught up by the next, and a repeat sends nothing twice.
 import { getConfig } from '../config.ts';

@@ -1,4 +1,4 @@
-// Legacy UUID+secret credentials (API.md §1.11): one legacy token per UUID, idempotent by key
+// Legacy UUID+secret credentials (rules.md §1.11): one legacy token per UUID, idempotent by key
 // (the token id is derived from the UUID). The old system's secrets arrive as SHA-256 hex.
 import { z } from 'zod';
 import { getConfig } from '../config.ts';

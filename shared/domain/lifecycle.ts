@@ -1,4 +1,4 @@
-// Status, expiry and the week-later deletion (API.md §1.3–§1.5): derived from the record and
+// Status, expiry and the week-later deletion (rules.md §1.3–§1.5): derived from the record and
 // the clock, never stored, so it cannot go stale.
 
 export const DELETE_AFTER_MS = 7 * 24 * 3600 * 1000;

@@ -1,4 +1,4 @@
-// The token service: every rule of API.md §1.1–§1.8 that the management API enforces.
+// The token service: every rule of rules.md §1.1–§1.8 that the management API enforces.
 // Handlers call one function here; this module asks access.ts who may do what and writes
 // through shared/store/tokens.ts with single-item conditional writes.
 import { normalizePermissions, type Permission } from '../catalog.ts';

@@ -1,4 +1,4 @@
-// User changes (API.md §1.9, §1.10, §5): record the projection first, guarded by version, then
+// User changes (rules.md §1.9, §1.10, §5): record the projection first, guarded by version, then
 // cascade to the user's tokens. Each token is one conditional write, so a crash leaves every
 // token either done or untouched, and a redelivery (same version = repeat) finishes the job.
 // Until it has, the authorizer's owner check already rejects what the cascade would disable.

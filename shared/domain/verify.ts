@@ -1,4 +1,4 @@
-// Verification: the authorizer's rules (API.md §1.3–§1.5, §1.10, §1.11, §4).
+// Verification: the authorizer's rules (rules.md §1.3–§1.5, §1.10, §1.11, §4).
 //
 // A `tsr_` value carries its token id and its owner's ref, so the uncached path is one
 // BatchGetItem (token + owner projection) and a constant-time hash comparison. Malformed and

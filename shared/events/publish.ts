@@ -1,4 +1,4 @@
-// Tessera's own domain events (issue 5), published to the service's EventBridge bus after the
+// Tessera's own domain events (rules.md §5.2), published to the service's EventBridge bus after the
 // write they describe has succeeded. Publishing is best effort: a failure is logged and never
 // turns a completed change into an error. Events never carry a value, a secret or a hash.
 import { getConfig } from '../config.ts';

@@ -88,7 +88,7 @@ const validation = <B, Q, P>(spec: RouteSpec<Schema | undefined, Schema | undefi
   },
 });
 
-/** Last: every error becomes the envelope of API.md §3 (shared/http/respond.ts). */
+/** Last: every error becomes the envelope of rules.md §3 (shared/http/respond.ts). */
 const errorEnvelope = (): middy.MiddlewareObj<Event, APIGatewayProxyResultV2> => ({
   onError: async (request) => {
     const requestId = request.event?.requestContext?.requestId ?? request.context?.awsRequestId ?? 'unknown';

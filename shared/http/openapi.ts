@@ -55,7 +55,7 @@ export function openApiDocument() {
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'Tessera management API', version: '1.0.0', description: 'API tokens: see API.md for the rules.' },
+    info: { title: 'Tessera management API', version: '1.0.0', description: 'API tokens: see docs/rules.md for the rules.' },
     components: { schemas: components(), securitySchemes: { bearerJwt: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
     paths,
   };

@@ -1,4 +1,4 @@
-// The one place that turns an error into the envelope of API.md §3. Anything outside the
+// The one place that turns an error into the envelope of rules.md §3. Anything outside the
 // closed set is logged and answered 500 without details.
 import { AppError } from '../errors.ts';
 import { logger } from '../log.ts';

@@ -1,4 +1,4 @@
-// The request and response shapes of API.md §3, as zod schemas. Handlers validate with them;
+// The request and response shapes of rules.md §3, as zod schemas. Handlers validate with them;
 // the OpenAPI document is generated from them (shared/http/openapi.ts).
 import { z } from 'zod';
 import { PERMISSIONS, ROLE_NAMES } from '../catalog.ts';
@@ -144,7 +144,7 @@ export const MeJson = z
       isAdmin: z.boolean(),
     }),
     canUseTokens: z.boolean(),
-    /** Why the caller cannot use tokens: 'sso' (API.md §1.9) or 'disabled'; null when they can. */
+    /** Why the caller cannot use tokens: 'sso' (rules.md §1.9) or 'disabled'; null when they can. */
     reasonCode: z.enum(['sso', 'disabled']).nullable(),
     reason: z.string().nullable(),
     grantablePermissions: z.array(permission),

@@ -1,4 +1,4 @@
-// Legacy UUID markers: a UUID once imported is never imported again (API.md §6), even after its
+// Legacy UUID markers: a UUID once imported is never imported again (rules.md §6), even after its
 // token was deleted by hand or by the week-later TTL deletion. The marker has no TTL.
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { getConfig } from '../config.ts';

@@ -83,7 +83,7 @@ export function fromItem(item: Item): TokenRecord {
   return record as unknown as TokenRecord;
 }
 
-/** Reads never show an item past its TTL, even before the store has removed it (API.md §1.5). */
+/** Reads never show an item past its TTL, even before the store has removed it (rules.md §1.5). */
 export function isLive(item: Item | undefined, nowMs: number): item is Item {
   if (!item) return false;
   const ttl = item[TABLE.ttlAttribute];

@@ -15,7 +15,7 @@ export interface UserRecord {
   ownerRef: string;
   version: number;
   role: string;
-  /** An explicit list replaces the role's set (API.md §2). */
+  /** An explicit list replaces the role's set (rules.md §2). */
   permissions: string[] | null;
   status: UserStatus;
   authMethod: AuthMethod;

@@ -1,4 +1,4 @@
-// Legacy credentials as the old system hands them over (API.md §1.11): the secret only as
+// Legacy credentials as the old system hands them over (rules.md §1.11): the secret only as
 // SHA-256 hex, imported through POST /_local/legacy-import; plus a fresh active user to own them.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { expect } from 'vitest';

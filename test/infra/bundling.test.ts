@@ -22,7 +22,7 @@ const DEFAULT_CHAIN = /node_modules\/(@aws-sdk\/credential-provider-(node|ini|ss
 /** Text only the default chain puts in a bundle (its links' environment variables and messages). */
 const DEFAULT_CHAIN_TEXT = ['defaultProvider::fromIni', 'credential_process', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI'];
 
-/** The byte budget of issue 7 for the authorizer bundle (index.mjs, source map not counted). */
+/** The byte budget (BENCHMARKS.md) for the authorizer bundle (index.mjs, source map not counted). */
 const AUTHORIZER_BUDGET_BYTES = 300_000;
 
 describe('function bundles (dev)', () => {

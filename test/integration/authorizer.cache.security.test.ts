@@ -1,4 +1,4 @@
-// The authorizer's container cache (issue 4): freshness is measured on the service clock, so
+// The authorizer's container cache (rules.md §4.4, §6): freshness is measured on the service clock, so
 // /_local/time ages it, and a denial is never cached longer than an acceptance. The deny window
 // is configured longer than the acceptance window here, to show the configuration cannot make it so.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// Every way a credential is refused through /example/* (API.md §1.3–§1.6, §4, §6): 401 when none
+// Every way a credential is refused through /example/* (rules.md §1.3–§1.6, §4, §6): 401 when none
 // is sent, 403 when it is rejected or lacks the route's permission, as HTTP APIs answer.
 import { BatchGetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';

@@ -1,5 +1,5 @@
 // The Tessera authorizer through the local API Gateway stand-in (/example/*): what a valid token
-// gets, lastUsedAt, and the store reads of the verification path (API.md §4, issue 4).
+// gets, lastUsedAt, and the store reads of the verification path (rules.md §4).
 import { BatchGetCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { clearVerifyCaches } from '../../shared/domain/verify.ts';

@@ -1,4 +1,4 @@
-// Which credential the authorizer takes when a request carries several (API.md §4).
+// Which credential the authorizer takes when a request carries several (rules.md §4).
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 

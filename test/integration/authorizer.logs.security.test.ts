@@ -1,4 +1,4 @@
-// No log line ever carries a token value or a secret (issue 4): every line the process writes
+// No log line ever carries a token value or a secret (SECURITY.md): every line the process writes
 // during the authorizer's flows, at DEBUG, is captured and searched for them.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';

@@ -1,5 +1,5 @@
 // The authorizer's security cases through /example/*: owners who may no longer hold tokens
-// (API.md §1.9, §1.10), including before the cascade has run, forged and mistyped values, and
+// (rules.md §1.9, §1.10), including before the cascade has run, forged and mistyped values, and
 // the offline rejection that spares the store.
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { store } from '../../shared/store/client.ts';

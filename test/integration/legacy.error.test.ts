@@ -1,4 +1,4 @@
-// Legacy import and legacy tokens, the refusals (API.md §1.11, §3, §6): idempotence, the users
+// Legacy import and legacy tokens, the refusals (rules.md §1.11, §3, §6): idempotence, the users
 // that get no legacy token, and what cannot be done to a legacy token.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

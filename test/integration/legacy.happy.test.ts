@@ -1,4 +1,4 @@
-// Legacy UUID + secret credentials (API.md §1.11, §6): the import job through
+// Legacy UUID + secret credentials (rules.md §1.11, §6): the import job through
 // POST /_local/legacy-import, and the authorizer accepting what it imported.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { legacyTokenId } from '../../shared/token-value.ts';

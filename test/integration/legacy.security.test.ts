@@ -1,4 +1,4 @@
-// Legacy credentials, the security cases (API.md §1.9–§1.11): the secret is checked, nothing but
+// Legacy credentials, the security cases (rules.md §1.9–§1.11): the secret is checked, nothing but
 // the secret opens the door, and renewing ends the UUID + secret login.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// Lifecycle (API.md §1.3–§1.5, §1.9–§1.11, §5; issue 5): TTL and the week-later deletion, user
+// Lifecycle (rules.md §1.3–§1.5, §1.9–§1.11, §5): TTL and the week-later deletion, user
 // cascades through the local bus, ordering, partial failure and redelivery, domain events.
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -180,7 +180,7 @@ describe('user cascades (§1.9, §1.10)', () => {
   });
 });
 
-describe('domain events (issue 5)', () => {
+describe('domain events (rules.md §5.2)', () => {
   beforeEach(() => app.bus.published.splice(0));
 
   it('publishes TokenCreated, TokenRenewed, TokenDisabled and TokenDeleted without values', async () => {

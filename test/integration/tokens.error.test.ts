@@ -1,4 +1,4 @@
-// The management API's error answers (API.md §3): exact codes, field messages, never a 500.
+// The management API's error answers (rules.md §3): exact codes, field messages, never a 500.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestApp, type Reply, type TestApp } from '../helpers/app.ts';
 

@@ -1,4 +1,4 @@
-// The management API's happy paths, through the local HTTP server (API.md §1–§3).
+// The management API's happy paths, through the local HTTP server (rules.md §1–§3).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 

@@ -1,4 +1,4 @@
-// Visibility, privacy and tenant walls through HTTP (API.md §1.7–§1.9, §1.12), and what a
+// Visibility, privacy and tenant walls through HTTP (rules.md §1.7–§1.9, §1.12), and what a
 // table dump reveals.
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

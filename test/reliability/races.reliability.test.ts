@@ -1,4 +1,4 @@
-// Races (issue 8): concurrent renews, patches, disables and deletes on one token, and an owner
+// Races (README, concurrent changes): concurrent renews, patches, disables and deletes on one token, and an owner
 // cascade running while the owner creates tokens. Afterwards the state is one that some serial
 // order of the successful requests gives, and nothing of a disabled owner verifies.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

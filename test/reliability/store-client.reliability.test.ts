@@ -1,5 +1,5 @@
 // The one DynamoDB client: explicit timeouts that really end a hanging call, bounded retries
-// with jitter, all from shared/config.ts (issue 8, "Faults").
+// with jitter, all from shared/config.ts.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { getConfig } from '../../shared/config.ts';
 import { store } from '../../shared/store/client.ts';

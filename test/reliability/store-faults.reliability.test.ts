@@ -1,4 +1,4 @@
-// Store faults on every route (issue 8, "Faults"): with a throttle, a timeout, a refused
+// Store faults on every route (README, "Failures"): with a throttle, a timeout, a refused
 // connection or a 500 injected at each store call a route makes, the route answers 503
 // UNAVAILABLE with Retry-After or succeeds; a 503 leaves the store exactly as it was; the same
 // request retried afterwards succeeds. The cascade survives a crash at every step.

@@ -1,5 +1,5 @@
-// The authorization matrix (issue 8): every actor × every object × every token route, with the
-// expected outcome of each cell written below as a literal, derived from API.md §1 and §3 (not
+// The authorization matrix (rules.md §1.1, §1.7, §1.8): every actor × every object × every token route, with the
+// expected outcome of each cell written below as a literal, derived from rules.md §1 and §3 (not
 // from the code). Each cell runs on a fresh object. An allowed cell must have its effect; a
 // refused cell must change nothing and reveal nothing.
 import { randomUUID } from 'node:crypto';
@@ -16,7 +16,7 @@ type Action = 'get' | 'value' | 'patch' | 'patchPermissions' | 'renew' | 'delete
  * Outcomes: an HTTP status and, for Tessera's errors, the code; for the two list actions,
  * "listed" / "hidden" (200, and the token is or is not among the items) or an error.
  *
- * Reading of API.md behind the table:
+ * Reading of rules.md behind the table:
  * - §1.1 the owner does everything to their own token; §1.7 administrators read, change,
  *   enable/disable and delete every token of their tenant; shared tokens are owned by the admin
  *   who created them and every admin of the tenant may also view their value and renew them.
@@ -167,7 +167,7 @@ const verifies = async (f: Fixture, value?: string) => {
   return r.status === 200;
 };
 
-describe('authorization matrix (API.md §1)', () => {
+describe('authorization matrix (rules.md §1)', () => {
   for (const kind of Object.keys(EXPECTED) as ObjectKind[]) {
     describe(`${kind} token`, () => {
       for (const actor of Object.keys(EXPECTED[kind]) as ActorKind[]) {

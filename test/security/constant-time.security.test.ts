@@ -1,4 +1,4 @@
-// Hashes are compared in constant time (issue 8): the comparisons go through
+// Hashes are compared in constant time (rules.md §4.2): the comparisons go through
 // crypto.timingSafeEqual, and no code compares stored hash material with == / ===.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';

@@ -1,4 +1,4 @@
-// Crypto (issue 8): values at rest are sealed with AES-256-GCM, bound to their token id, and
+// Crypto (rules.md §4.2, SECURITY.md): values at rest are sealed with AES-256-GCM, bound to their token id, and
 // name their key so keys rotate (tested with the file key ring); JWTs are checked for alg, iss,
 // aud, exp and nbf, and neither `none` nor a key the issuer does not publish is accepted.
 import { createDecipheriv, KeyObject, randomBytes, sign as cryptoSign } from 'node:crypto';

@@ -1,4 +1,4 @@
-// Property-based fuzzing of the token parser and the authorizer (issue 8):
+// Property-based fuzzing of the token parser and the authorizer (rules.md §4):
 // - parseValue never throws and accepts only well-formed, checksummed values;
 // - the authorizer handler, called directly with arbitrary headers and arbitrary events of the
 //   three kinds (and with junk), never allows without a valid credential and never fails except
@@ -19,7 +19,7 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
 const SEED = process.env.FUZZ_SEED === 'random' ? Date.now() : Number(process.env.FUZZ_SEED ?? 4004);
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
-/** The documented checksum (API.md §4, shared/token-value.ts header), computed independently. */
+/** The documented checksum (rules.md §4, shared/token-value.ts header), computed independently. */
 function wellFormed(value: string): boolean {
   if (!/^tsr_[0-9A-Za-z]{87}$/.test(value)) return false;
   const head = value.slice(0, 85);
@@ -156,7 +156,7 @@ const headersArb = fc
     return h;
   });
 
-/** API.md §4: which known credentials the headers carry, wherever they are. */
+/** rules.md §4: which known credentials the headers carry, wherever they are. */
 function carried(headers: Record<string, string>): Known[] {
   const text = Object.values(headers).join('\n');
   return known.filter((k) => (k.value ? text.includes(k.value) : text.toLowerCase().includes(k.legacy!.uuid) && text.includes(k.legacy!.secret)));

@@ -1,8 +1,8 @@
-// Property-based fuzzing of every management route (issue 8): arbitrary JSON and non-JSON
+// Property-based fuzzing of every management route (rules.md §3): arbitrary JSON and non-JSON
 // bodies, query strings, path ids, headers and JWTs. Properties, for every request:
 // - never a 5xx;
 // - every 4xx is Tessera's envelope {error: {code, message, requestId}} with the status of its
-//   code, or API Gateway's own body where the gateway answers (API.md §3): 401 for a bad JWT,
+//   code, or API Gateway's own body where the gateway answers (rules.md §3): 401 for a bad JWT,
 //   404 for no route; a valid JWT on a matched route always reaches Tessera;
 // - a refused request changes nothing in the store (a Scan before and after);
 // - no answer carries a value, secret, hash or sealed value, except the value a create, renew or
@@ -224,7 +224,7 @@ function routeMatches(route: RouteDef, path: string): boolean {
   }
 }
 
-/** May this user see the value of this token (API.md §1.7, §1.8)? */
+/** May this user see the value of this token (rules.md §1.7, §1.8)? */
 function mayReveal(user: string, tokenId: string): boolean {
   const o = owners.get(tokenId);
   const u = ROLES[user];

@@ -1,4 +1,4 @@
-// Secrets (issue 8): during a full scenario at DEBUG level, no log line, error message, domain
+// Secrets (SECURITY.md): during a full scenario at DEBUG level, no log line, error message, domain
 // event or answer other than create, renew and value ever contains a token value, a legacy
 // secret, a stored hash or a sealed value.
 import { randomUUID } from 'node:crypto';

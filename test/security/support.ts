@@ -53,7 +53,7 @@ export function closeRawAgent(): void {
   agent.destroy();
 }
 
-/** The bodies API Gateway writes itself (API.md §3): Tessera does not run for these. */
+/** The bodies API Gateway writes itself (rules.md §3): Tessera does not run for these. */
 export const GATEWAY_BODIES: Record<number, string> = {
   401: 'Unauthorized',
   403: 'Forbidden',

@@ -1,4 +1,4 @@
-// The token value format (API.md §4, issue 4): `tsr_` + base62(secret ‖ owner ref ‖ token id) +
+// The token value format (rules.md §4.1): `tsr_` + base62(secret ‖ owner ref ‖ token id) +
 // base62(CRC32). Pure functions only: no store, no clock.
 import fc from 'fast-check';
 import { crc32 } from 'node:zlib';

@@ -1,5 +1,5 @@
 // The tokens table: filters, cursor pagination, one row per token with the actions the caller
-// may take. What a row offers follows API.md §1: values only for the owner (and admins, for
+// may take. What a row offers follows rules.md §1: values only for the owner (and admins, for
 // shared tokens), no edit for legacy tokens.
 import type { Api, Me, Token, TokenPage } from './api.ts';
 import { createDialog, deleteDialog, editDialog, renewDialog, valueDialog, type DialogContext } from './dialogs.ts';
