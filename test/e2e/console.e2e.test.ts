@@ -1,16 +1,17 @@
-// The "API tokens" console page in headless Chromium (Debian's /usr/bin/chromium, driven by
-// playwright-core): an analyst creates, uses and disables a token; an admin sees it without its
+// The "API tokens" console page in headless Chromium (test/helpers/browser.ts finds one; driven
+// by playwright-core): an analyst creates, uses and disables a token; an admin sees it without its
 // value; an SSO user gets the explanation. Screenshots go to test/artifacts/ (git-ignored).
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWeb } from '../../web/build.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { testChromium } from '../helpers/browser.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
+const browser = await testChromium();
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const ARTIFACTS = resolve(import.meta.dirname, '..', 'artifacts');
 /** Longer than the authorizer's acceptance cache (TESSERA_AUTH_CACHE_SECONDS, default 10). */
@@ -55,16 +56,15 @@ async function seedOthers() {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is missing at ${CHROMIUM}. Install Debian's package: apt-get install -y chromium (.ci/run does this).`);
-  }
+  if ('unavailable' in browser) return;
   mkdirSync(ARTIFACTS, { recursive: true });
   await buildWeb();
   app = await startTestApp();
   await seedOthers();
   userDataDir = mkdtempSync(join(tmpdir(), 'tessera-chromium-'));
   context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
+    executablePath: browser.executablePath,
+    env: { ...process.env, ...browser.env },
     headless: true,
     args: ARGS,
     viewport: { width: 1440, height: 900 },
@@ -84,7 +84,9 @@ afterAll(async () => {
   if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
 });
 
-describe('the API tokens console page', () => {
+if ('unavailable' in browser) console.warn(`console.e2e: skipped, ${browser.unavailable}`);
+
+describe.skipIf('unavailable' in browser)(`the API tokens console page${'unavailable' in browser ? ` (skipped: ${browser.unavailable})` : ''}`, () => {
   it('signs an analyst in through /_local/login and shows their empty table', async () => {
     await page.goto(`${app.url}/`);
     await poll(() => page.getByRole('heading', { name: 'Sign in', level: 1 }).isVisible()).toBe(true);
