@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { credentialsEnv, LOCAL_RUNTIME } from '../local/identities.ts';
 import { ensureKeyRing } from '../local/keys.ts';
 import { ensureTable } from '../local/table.ts';
 import { getConfig, resetConfig } from '../shared/config.ts';
@@ -87,6 +88,8 @@ async function main() {
       TESSERA_ROUTE_PERMISSIONS: JSON.stringify(permissionMap('example')),
       TESSERA_AUTH_CACHE_SECONDS: '0',
       AWS_REGION: 'us-east-1',
+      // The store client signs with the environment's credentials, as in Lambda.
+      ...credentialsEnv(LOCAL_RUNTIME),
     });
     resetConfig();
     resetStore();

@@ -15,7 +15,9 @@ import { resetVault } from '../shared/crypto/vault.ts';
 import { LocalBus } from './bus.ts';
 import { createGateway } from './gateway.ts';
 import { ensureKeyRing, loadJwtKeys } from './keys.ts';
+import { credentialsEnv, LOCAL_RUNTIME } from './identities.ts';
 import { startStore, type EmbeddedStore } from './store.ts';
+import { startStoreProxy, type StoreProxy } from './store-proxy.ts';
 import { sweepExpired } from './sweeper.ts';
 import { ensureTable } from './table.ts';
 import { seedDemo } from './seed.ts';
@@ -42,6 +44,8 @@ export interface LocalApp {
   url: string;
   port: number;
   bus: LocalBus;
+  /** The store endpoint every DynamoDB call goes through (interceptors: local/store-proxy.ts). */
+  storeProxy: StoreProxy;
   advance(seconds: number): Promise<{ now: string; swept: number }>;
   close(): Promise<void>;
 }
@@ -52,15 +56,19 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalApp> 
   const persist = (options.store ?? 'disk') === 'disk' && !options.storeEndpoint;
   const dataDir = persist ? resolve(options.dataDir ?? '.tessera') : mkdtempSync(join(tmpdir(), 'tessera-'));
   let store: EmbeddedStore | undefined;
+  let proxy: StoreProxy | undefined;
   let server: Server | undefined;
   let timer: NodeJS.Timeout | undefined;
   try {
     store = options.storeEndpoint ? undefined : await startStore({ dataDir: persist ? dataDir : undefined });
-    const endpoint = options.storeEndpoint ?? store!.endpoint;
+    proxy = await startStoreProxy({ upstream: options.storeEndpoint ?? store!.endpoint });
+    const endpoint = proxy.endpoint;
     const tableName = options.tableName ?? 'tessera-local';
     Object.assign(process.env, {
       TESSERA_TABLE: tableName,
       TESSERA_STORE_ENDPOINT: endpoint,
+      // The local runtime's own calls (TTL sweeper, table creation) sign as the local runtime.
+      ...credentialsEnv(LOCAL_RUNTIME),
       TESSERA_JWT_ISSUER: LOCAL_ISSUER,
       TESSERA_JWT_AUDIENCE: LOCAL_AUDIENCE,
       TESSERA_KEY_SOURCE: `file:${ensureKeyRing(dataDir)}`,
@@ -110,10 +118,12 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalApp> 
     }
     const s = server;
     const st = store;
+    const px = proxy;
     return {
       url: `http://127.0.0.1:${port}`,
       port,
       bus,
+      storeProxy: px,
       advance,
       close: async () => {
         if (timer) clearInterval(timer);
@@ -121,6 +131,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalApp> 
         await new Promise<void>((res) => s.close(() => res()));
         resetStore();
         setEventSink(undefined);
+        await px.close();
         await st?.close();
         if (!persist) rmSync(dataDir, { recursive: true, force: true });
       },
@@ -128,6 +139,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalApp> 
   } catch (e) {
     if (timer) clearInterval(timer);
     server?.close();
+    await proxy?.close();
     await store?.close();
     throw e;
   }

@@ -1,5 +1,7 @@
 // One embedded dynalite (in memory, 127.0.0.1, random port) for the whole run; every test file
-// gets its own table in it (test/helpers/app.ts).
+// gets its own table in it (test/helpers/app.ts). No test talks to it directly: each local app
+// (startLocal) puts its own store proxy (local/store-proxy.ts) in front of it, in the test's
+// process, where the fault injector and the other interceptors of that app live.
 import type { TestProject } from 'vitest/node';
 import { startStore, type EmbeddedStore } from '../local/store.ts';
 

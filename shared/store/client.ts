@@ -27,7 +27,6 @@ export function store(): DynamoDBDocumentClient {
       httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 64 }),
       httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
     }),
-    ...(config.storeEndpoint ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
   });
   doc = DynamoDBDocumentClient.from(base, { marshallOptions: { removeUndefinedValues: true } });
   return doc;

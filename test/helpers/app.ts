@@ -23,6 +23,14 @@ export interface TestApp extends LocalApp {
   advance(seconds: number): Promise<any>;
 }
 
+let current: TestApp | undefined;
+
+/** The test app this file started last (the fault injector and snapshots act on its store). */
+export function currentApp(): TestApp {
+  if (!current) throw new Error('start the test app first (startTestApp)');
+  return current;
+}
+
 export async function startTestApp(options: LocalOptions = {}): Promise<TestApp> {
   const app = await startLocal({
     port: 0,
@@ -54,7 +62,7 @@ export async function startTestApp(options: LocalOptions = {}): Promise<TestApp>
     if (r.status !== 200) throw new Error(`login failed: ${r.text}`);
     return r.body.accessToken as string;
   };
-  return {
+  current = {
     ...app,
     request,
     login,
@@ -67,4 +75,5 @@ export async function startTestApp(options: LocalOptions = {}): Promise<TestApp>
     callExample: (value, path = '/example/whoami', headers = {}) => request('GET', path, { headers: { authorization: `Bearer ${value}`, ...headers } }),
     advance: async (seconds) => (await request('POST', '/_local/time', { body: { advanceSeconds: seconds } })).body,
   };
+  return current;
 }

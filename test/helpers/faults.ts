@@ -1,22 +1,22 @@
 // Store fault injection and store snapshots for the security and reliability suites.
 //
-// Faults are installed as SDK middleware on the one DynamoDB client (shared/store/client.ts),
-// just inside the deserializer, so they act per attempt (the SDK's retries see them) and the
-// SDK parses a fabricated error response exactly as it parses DynamoDB's own. A faulted call
-// never reaches the store: throttles and 500s are answered here, a timeout is sent to a server
-// that accepts the connection and never answers, a refused connection to a closed port.
+// Faults are an interceptor on the test app's store proxy (local/store-proxy.ts), which every
+// DynamoDB call goes through, so they act per attempt (the SDK's retries see them) whatever
+// thread or process the calling handler runs in. A faulted call never reaches the store:
+// throttles and 500s are answered by the proxy in DynamoDB's own error shapes, a timeout is a
+// request held until the caller's own timeout gives up, a refused connection is a destroyed socket.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { createServer, type Server, type Socket } from 'node:net';
-import { Readable } from 'node:stream';
-import { store } from '../../shared/store/client.ts';
+import { identityOf, LOCAL_INSPECTOR } from '../../local/identities.ts';
+import { DROP, dynamoError, type StoreCall, type StoreProxy } from '../../local/store-proxy.ts';
+import { currentApp } from './app.ts';
 
 export type FaultKind =
   | 'throughput' // 400 ProvisionedThroughputExceededException
   | 'throttling' // 400 ThrottlingException
   | 'internal' // 500 InternalServerError
-  | 'timeout' // the store accepts the connection and never answers
-  | 'refused'; // nothing listens
+  | 'timeout' // the store takes the request and never answers
+  | 'refused'; // the connection is dropped without an answer
 
 export const FAULT_KINDS: FaultKind[] = ['throughput', 'throttling', 'internal', 'timeout', 'refused'];
 
@@ -25,16 +25,25 @@ interface Planned {
   kind: FaultKind;
 }
 
+export interface Hold {
+  /** Resolves when a matching call has arrived and is parked. */
+  reached: Promise<void>;
+  /** Lets the parked call (or the next matching one, if none arrived yet) go on to the store. */
+  release(): void;
+}
+
 export interface FaultInjector {
   /** Store calls (attempts) seen since the last reset. */
   readonly calls: number;
-  /** Commands seen since the last reset, in order (e.g. "GetCommand"). */
+  /** Actions seen since the last reset, in order, named as the SDK's commands ("GetItemCommand"). */
   readonly log: string[];
   /** Faults the n-th call from now (1-based); more than one may be planned. */
   failCall(n: number, kind: FaultKind): void;
   /** Faults every call from now until reset(). */
   failAll(kind: FaultKind): void;
-  /** Forgets plans and zeroes the counter. */
+  /** Parks the first call from now that `matches` until release(); the calls after it pass. */
+  hold(matches: (call: StoreCall) => boolean): Hold;
+  /** Forgets plans and zeroes the counter (held calls stay held until released). */
   reset(): void;
   /** How many faults were injected since the last reset. */
   readonly injected: number;
@@ -51,89 +60,54 @@ const ERROR_BODIES: Record<'throughput' | 'throttling' | 'internal', { status: n
   internal: { status: 500, type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'Internal server error' },
 };
 
-function fabricatedResponse(kind: keyof typeof ERROR_BODIES) {
-  const e = ERROR_BODIES[kind];
-  const body = Buffer.from(JSON.stringify({ __type: e.type, message: e.message }));
-  return {
-    statusCode: e.status,
-    reason: '',
-    headers: { 'content-type': 'application/x-amz-json-1.0', 'content-length': String(body.length), 'x-amzn-requestid': 'fault-injected' },
-    body: Readable.from([body]),
-  };
-}
-
-/** A TCP server that accepts connections and never answers: the store "hangs". */
-async function blackhole(): Promise<{ port: number; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((s) => {
-    sockets.add(s);
-    s.on('error', () => {});
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((res) => server.listen(0, '127.0.0.1', () => res()));
-  const port = (server.address() as { port: number }).port;
-  return {
-    port,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((res) => server.close(() => res()));
-    },
-  };
-}
-
-/** A port nobody listens on (bound, read, released). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((res) => server.listen(0, '127.0.0.1', () => res()));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((res) => server.close(() => res()));
-  return port;
-}
-
-const NAME = 'tesseraTestFaultInjection';
-
-/**
- * Installs the injector on the current store client. Call it after startTestApp (which replaces
- * the client); close() removes it.
- */
 export interface FaultOptions {
   /**
-   * Calls that are neither counted nor faulted. By default the authorizer's lastUsedAt touch,
-   * which runs off the response path and may land during the next request.
+   * Calls that are neither counted nor faulted (action as 'UpdateItem', body as sent). By default
+   * the authorizer's lastUsedAt touch, which runs off the response path and may land during the
+   * next request.
    */
-  skip?: (commandName: string, input: Record<string, unknown> | undefined) => boolean;
+  skip?: (action: string, body: Record<string, unknown>) => boolean;
+  /** The store proxy to act on; by default the one of the test app started last. */
+  proxy?: StoreProxy;
 }
 
-const isLastUsedTouch = (_: string, input: Record<string, unknown> | undefined) => input?.UpdateExpression === 'SET lastUsedAt = :now';
+const isLastUsedTouch = (_: string, body: Record<string, unknown>) => body?.UpdateExpression === 'SET lastUsedAt = :now';
 
+/** Installs the injector on the test app's store proxy; close() removes it. */
 export async function installFaults(options: FaultOptions = {}): Promise<FaultInjector> {
   const skip = options.skip ?? isLastUsedTouch;
-  const hole = await blackhole();
-  const refusedPort = await closedPort();
+  const proxy = options.proxy ?? currentApp().storeProxy;
   let calls = 0;
   let injected = 0;
   let always: FaultKind | undefined;
   let plans: Planned[] = [];
   const log: string[] = [];
-  const stack = store().middlewareStack;
-  stack.addRelativeTo(
-    (next: (args: any) => Promise<any>, context: { commandName?: string }) => async (args: any) => {
-      if (skip(context.commandName ?? '', args.input)) return next(args);
-      calls++;
-      log.push(context.commandName ?? 'unknown');
-      const planned = plans.find((p) => p.at === calls);
-      const kind = planned?.kind ?? always;
-      if (!kind) return next(args);
+  const holds: { matches: (call: StoreCall) => boolean; arrived: () => void; released: Promise<void>; release: () => void }[] = [];
+  const releases = new Set<() => void>();
+  const remove = proxy.use(async (call, next) => {
+    if (call.functionId === LOCAL_INSPECTOR || skip(call.action, call.body)) return next();
+    calls++;
+    log.push(`${call.action}Command`);
+    const planned = plans.find((p) => p.at === calls);
+    const kind = planned?.kind ?? always;
+    if (kind) {
       injected++;
-      if (kind === 'timeout' || kind === 'refused') {
-        args.request.hostname = '127.0.0.1';
-        args.request.port = kind === 'timeout' ? hole.port : refusedPort;
-        return next(args);
+      if (kind === 'refused') return DROP;
+      if (kind === 'timeout') {
+        await call.closed; // the caller's request timeout ends it
+        return DROP;
       }
-      return { response: fabricatedResponse(kind), output: undefined };
-    },
-    { relation: 'after', toMiddleware: 'deserializerMiddleware', name: NAME, override: true },
-  );
+      const e = ERROR_BODIES[kind];
+      return dynamoError(e.status, e.type, e.message);
+    }
+    const at = holds.findIndex((h) => h.matches(call));
+    if (at >= 0) {
+      const [h] = holds.splice(at, 1);
+      h.arrived();
+      await h.released;
+    }
+    return next();
+  });
   return {
     get calls() {
       return calls;
@@ -148,6 +122,15 @@ export async function installFaults(options: FaultOptions = {}): Promise<FaultIn
     failAll(kind) {
       always = kind;
     },
+    hold(matches) {
+      let arrived!: () => void;
+      let release!: () => void;
+      const reached = new Promise<void>((r) => (arrived = r));
+      const released = new Promise<void>((r) => (release = r));
+      releases.add(release);
+      holds.push({ matches, arrived, released, release });
+      return { reached, release };
+    },
     reset() {
       calls = 0;
       injected = 0;
@@ -156,8 +139,9 @@ export async function installFaults(options: FaultOptions = {}): Promise<FaultIn
       log.length = 0;
     },
     close: async () => {
-      stack.remove(NAME);
-      await hole.close();
+      remove();
+      for (const release of releases) release();
+      holds.length = 0;
     },
   };
 }
@@ -167,13 +151,17 @@ export async function installFaults(options: FaultOptions = {}): Promise<FaultIn
 export type Snapshot = Map<string, Record<string, unknown>>;
 
 let scanClient: DynamoDBDocumentClient | undefined;
+let scanEndpoint: string | undefined;
 
+/** A client of its own, signed as the inspector: faults and index lag never apply to its reads. */
 function target(): { client: DynamoDBDocumentClient; table: string } {
   const endpoint = process.env.TESSERA_STORE_ENDPOINT;
   const table = process.env.TESSERA_TABLE;
   if (!endpoint || !table) throw new Error('start the test app first: TESSERA_TABLE / TESSERA_STORE_ENDPOINT are not set');
+  if (scanEndpoint !== endpoint) closeSnapshots();
+  scanEndpoint = endpoint;
   scanClient ??= DynamoDBDocumentClient.from(
-    new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 }),
+    new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: identityOf(LOCAL_INSPECTOR), maxAttempts: 1 }),
   );
   return { client: scanClient, table };
 }

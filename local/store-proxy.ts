@@ -1,0 +1,204 @@
+// The local store endpoint: an HTTP proxy on 127.0.0.1 in front of dynalite (local/store.ts).
+// Every DynamoDB call of the local runtime and of the tests goes through it, so the local
+// runtime can do here what AWS does around DynamoDB (IAM, eventual consistency) and the tests
+// can inject faults, whatever thread or process the calling handler runs in.
+//
+// The API, in full:
+//
+//   const proxy = await startStoreProxy({ upstream: 'http://127.0.0.1:<dynalite port>' });
+//   proxy.endpoint                       // what TESSERA_STORE_ENDPOINT points at
+//   const remove = proxy.use(async (call, next) => {
+//     // call.action       'GetItem', 'Query', ... (from X-Amz-Target)
+//     // call.body         the parsed JSON request (DynamoDB's wire shape: {"S": "..."} values)
+//     // call.accessKeyId  from the SigV4 Authorization header (Credential=AKID/...)
+//     // call.functionId   the function that key belongs to (local/identities.ts), if any
+//     // call.closed       resolves when the caller gives up (socket closed)
+//     if (refuse) return dynamoError(400, 'AccessDeniedException', 'User: ... is not authorized ...');
+//     const reply = await next();        // the next interceptor, at the end dynalite
+//     return reply;                      // or a changed one (status, headers, body Buffer)
+//   });
+//   remove();                            // takes the interceptor out again
+//   await proxy.close();
+//
+// Interceptors run in the order they were added (the first added sees the call first). An
+// interceptor answers by returning a reply (dynamoError() builds one in DynamoDB's error shape,
+// `{__type, message}` with its status) or DROP, which destroys the caller's socket (a connection
+// reset). It may await call.closed to hold a call until the caller's own timeout ends it.
+import { Buffer } from 'node:buffer';
+import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { functionOfAccessKey } from './identities.ts';
+
+export interface StoreCall {
+  /** The DynamoDB action: 'GetItem', 'PutItem', 'Query', ... */
+  readonly action: string;
+  /** The request as sent, parsed (attribute values in DynamoDB's JSON: {"S": "x"}). */
+  readonly body: Record<string, any>;
+  /** The access key id of the SigV4 signature, or undefined when unsigned. */
+  readonly accessKeyId: string | undefined;
+  /** The function the access key belongs to (local/identities.ts), or undefined. */
+  readonly functionId: string | undefined;
+  /** The request headers (lower-case names). */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** Resolves when the caller's connection closes before an answer was sent. */
+  readonly closed: Promise<void>;
+}
+
+export interface StoreReply {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+/** Returned by an interceptor: the caller's connection is destroyed without an answer. */
+export const DROP = Symbol('drop the connection');
+export type ProxyAnswer = StoreReply | typeof DROP;
+
+export type Interceptor = (call: StoreCall, next: () => Promise<ProxyAnswer>) => Promise<ProxyAnswer>;
+
+export interface StoreProxy {
+  /** http://127.0.0.1:<port>: the endpoint handlers and tests use. */
+  readonly endpoint: string;
+  /** The store behind the proxy (dynalite). */
+  readonly upstream: string;
+  /** Adds an interceptor at the end of the chain; returns a function that removes it. */
+  use(interceptor: Interceptor): () => void;
+  close(): Promise<void>;
+}
+
+/**
+ * A reply in DynamoDB's error shape. `type` is the short name ('ThrottlingException'); the
+ * namespace DynamoDB puts in front of it is added unless `type` already has a '#'.
+ */
+export function dynamoError(status: number, type: string, message: string): StoreReply {
+  const full = type.includes('#') ? type : `com.amazonaws.dynamodb.v20120810#${type}`;
+  const body = Buffer.from(JSON.stringify({ __type: full, message }));
+  return {
+    status,
+    headers: { 'content-type': 'application/x-amz-json-1.0', 'content-length': String(body.length), 'x-amzn-requestid': `local-${Date.now().toString(36)}` },
+    body,
+  };
+}
+
+/** A reply with a new JSON body (the checksum header of the original no longer applies). */
+export function withJsonBody(reply: StoreReply, json: unknown): StoreReply {
+  const body = Buffer.from(JSON.stringify(json));
+  const headers: Record<string, string> = { ...reply.headers, 'content-length': String(body.length) };
+  delete headers['x-amz-crc32'];
+  return { ...reply, headers, body };
+}
+
+const CREDENTIAL = /Credential=([^/,\s]+)\//;
+
+export function accessKeyOf(authorization: string | undefined): string | undefined {
+  return authorization?.match(CREDENTIAL)?.[1];
+}
+
+async function readAll(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+function forward(upstream: URL, req: IncomingMessage, raw: Buffer): Promise<StoreReply> {
+  return new Promise((resolve, reject) => {
+    const headers = { ...req.headers, host: upstream.host, 'content-length': String(raw.length) };
+    const out = httpRequest(
+      { hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const h: Record<string, string> = {};
+          for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) h[k] = Array.isArray(v) ? v.join(', ') : v;
+          resolve({ status: res.statusCode ?? 500, headers: h, body: Buffer.concat(chunks) });
+        });
+      },
+    );
+    out.on('error', reject);
+    out.end(raw);
+  });
+}
+
+export async function startStoreProxy(options: { upstream: string; port?: number }): Promise<StoreProxy> {
+  const upstream = new URL(options.upstream);
+  const chain: Interceptor[] = [];
+  const sockets = new Set<Socket>();
+  const closing: (() => void)[] = [];
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    const raw = await readAll(req);
+    let closedResolve!: () => void;
+    const closed = new Promise<void>((r) => (closedResolve = r));
+    closing.push(closedResolve);
+    res.on('close', () => closedResolve());
+    let body: Record<string, any> = {};
+    try {
+      body = raw.length ? JSON.parse(raw.toString('utf8')) : {};
+    } catch {
+      // dynalite answers malformed JSON itself (SerializationException)
+    }
+    const target = String(req.headers['x-amz-target'] ?? '');
+    const accessKeyId = accessKeyOf(req.headers.authorization);
+    const call: StoreCall = {
+      action: target.slice(target.indexOf('.') + 1),
+      body,
+      accessKeyId,
+      functionId: accessKeyId ? functionOfAccessKey(accessKeyId) : undefined,
+      headers: req.headers,
+      closed,
+    };
+    const run = (i: number): Promise<ProxyAnswer> => {
+      const interceptor = chain[i];
+      if (!interceptor) return forward(upstream, req, raw);
+      return interceptor(call, () => run(i + 1));
+    };
+    let answer: ProxyAnswer;
+    try {
+      answer = await run(0);
+    } catch (e) {
+      answer = dynamoError(500, 'InternalServerError', `local store proxy: ${(e as Error).message}`);
+    } finally {
+      const at = closing.indexOf(closedResolve);
+      if (at >= 0) closing.splice(at, 1);
+    }
+    if (res.destroyed) return;
+    if (answer === DROP) {
+      req.socket.destroy();
+      return;
+    }
+    res.writeHead(answer.status, answer.headers);
+    res.end(answer.body);
+  }
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch(() => req.socket.destroy());
+  });
+  server.keepAliveTimeout = 30_000;
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    upstream: options.upstream,
+    use(interceptor) {
+      chain.push(interceptor);
+      return () => {
+        const at = chain.indexOf(interceptor);
+        if (at >= 0) chain.splice(at, 1);
+      };
+    },
+    close: async () => {
+      for (const release of closing.splice(0)) release();
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
