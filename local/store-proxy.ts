@@ -25,6 +25,7 @@
 // `{__type, message}` with its status) or DROP, which destroys the caller's socket (a connection
 // reset). It may await call.closed to hold a call until the caller's own timeout ends it.
 import { Buffer } from 'node:buffer';
+import { randomUUID } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { functionOfAccessKey } from './identities.ts';
@@ -71,11 +72,19 @@ export interface StoreProxy {
  * namespace DynamoDB puts in front of it is added unless `type` already has a '#'.
  */
 export function dynamoError(status: number, type: string, message: string): StoreReply {
-  const full = type.includes('#') ? type : `com.amazonaws.dynamodb.v20120810#${type}`;
-  const body = Buffer.from(JSON.stringify({ __type: full, message }));
+  return awsJsonError(status, type.includes('#') ? type : `com.amazonaws.dynamodb.v20120810#${type}`, message, '1.0');
+}
+
+/** An error reply of the AWS JSON protocol (`{__type, message}`), as EventBridge (1.1) and DynamoDB (1.0) send it. */
+export function awsJsonError(status: number, type: string, message: string, version: '1.0' | '1.1' = '1.1'): StoreReply {
+  return jsonReply(status, { __type: type, message }, version);
+}
+
+export function jsonReply(status: number, json: unknown, version: '1.0' | '1.1' = '1.1'): StoreReply {
+  const body = Buffer.from(JSON.stringify(json));
   return {
     status,
-    headers: { 'content-type': 'application/x-amz-json-1.0', 'content-length': String(body.length), 'x-amzn-requestid': `local-${Date.now().toString(36)}` },
+    headers: { 'content-type': `application/x-amz-json-${version}`, 'content-length': String(body.length), 'x-amzn-requestid': randomUUID() },
     body,
   };
 }
@@ -121,8 +130,23 @@ function forward(upstream: URL, req: IncomingMessage, raw: Buffer): Promise<Stor
   });
 }
 
+/** An AWS JSON-protocol endpoint with the interceptor chain; `terminal` answers what passes it. */
+export interface AwsJsonEndpoint {
+  readonly endpoint: string;
+  use(interceptor: Interceptor): () => void;
+  close(): Promise<void>;
+}
+
 export async function startStoreProxy(options: { upstream: string; port?: number }): Promise<StoreProxy> {
   const upstream = new URL(options.upstream);
+  const server = await startAwsJsonEndpoint({ port: options.port, terminal: (_call, req, raw) => forward(upstream, req, raw) });
+  return { endpoint: server.endpoint, upstream: options.upstream, use: server.use, close: server.close };
+}
+
+export async function startAwsJsonEndpoint(options: {
+  port?: number;
+  terminal: (call: StoreCall, req: IncomingMessage, raw: Buffer) => Promise<ProxyAnswer>;
+}): Promise<AwsJsonEndpoint> {
   const chain: Interceptor[] = [];
   const sockets = new Set<Socket>();
   const closing: (() => void)[] = [];
@@ -151,7 +175,7 @@ export async function startStoreProxy(options: { upstream: string; port?: number
     };
     const run = (i: number): Promise<ProxyAnswer> => {
       const interceptor = chain[i];
-      if (!interceptor) return forward(upstream, req, raw);
+      if (!interceptor) return options.terminal(call, req, raw);
       return interceptor(call, () => run(i + 1));
     };
     let answer: ProxyAnswer;
@@ -187,7 +211,6 @@ export async function startStoreProxy(options: { upstream: string; port?: number
   const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,
-    upstream: options.upstream,
     use(interceptor) {
       chain.push(interceptor);
       return () => {

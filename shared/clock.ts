@@ -11,6 +11,10 @@ export class OffsetClock implements Clock {
   now(): number {
     return Date.now() + this.offsetMs;
   }
+  /** How far this clock is ahead of the system clock, in ms (the local runtime hands it to its environments). */
+  offset(): number {
+    return this.offsetMs;
+  }
   advance(seconds: number): number {
     this.offsetMs += seconds * 1000;
     return this.now();
