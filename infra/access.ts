@@ -5,12 +5,12 @@
 import type { IndexName } from '../shared/store/table.ts';
 import { JOBS, type RouteId } from '../shared/routes.ts';
 
-export type TableAction = 'GetItem' | 'BatchGetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem';
+export type TableAction = 'GetItem' | 'BatchGetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query';
 export type ValueKeyAction = 'GenerateDataKey' | 'Decrypt';
 export type JobId = keyof typeof JOBS;
 
 export interface FunctionAccess {
-  /** dynamodb:<action> on the table's items. */
+  /** dynamodb:<action> on the table's items (Query: on the base table's key, never an index). */
   readonly table: readonly TableAction[];
   /** dynamodb:Query on these indexes (never on the base table). */
   readonly query: readonly IndexName[];
@@ -29,13 +29,16 @@ export const ACCESS: Record<RouteId | JobId, FunctionAccess> = {
   health: NO_ACCESS,
   openapi: NO_ACCESS,
   me: access({ table: ['GetItem'] }),
+  // PutItem: the token, and its activity-log entry (shared/store/audit.ts), as in every change below.
   createToken: access({ table: ['GetItem', 'PutItem'], valueKey: ['GenerateDataKey'], publish: true }),
   listTokens: access({ table: ['GetItem'], query: ['byOwner', 'byTenant'] }),
   getToken: access({ table: ['GetItem'] }),
   tokenValue: access({ table: ['GetItem'], valueKey: ['Decrypt'] }),
-  patchToken: access({ table: ['GetItem', 'UpdateItem'], publish: true }),
-  renewToken: access({ table: ['GetItem', 'UpdateItem'], valueKey: ['GenerateDataKey'], publish: true }),
-  deleteToken: access({ table: ['GetItem', 'DeleteItem'], publish: true }),
+  patchToken: access({ table: ['GetItem', 'UpdateItem', 'PutItem'], publish: true }),
+  renewToken: access({ table: ['GetItem', 'UpdateItem', 'PutItem'], valueKey: ['GenerateDataKey'], publish: true }),
+  deleteToken: access({ table: ['GetItem', 'DeleteItem', 'PutItem'], publish: true }),
+  // The caller's projection (GetItem); a token's entries (Query on the table), the tenant's or the owner's.
+  listAudit: access({ table: ['GetItem', 'Query'], query: ['auditByOwner', 'auditByTenant'] }),
   exampleWhoami: NO_ACCESS,
   exampleEvents: NO_ACCESS,
   // Jobs (shared/routes.ts JOBS)
@@ -44,15 +47,18 @@ export const ACCESS: Record<RouteId | JobId, FunctionAccess> = {
   // Projection (Get/Put), cascade over the owner's tokens (Query byOwner, Get + Update), TokenDisabled.
   userEvents: access({ table: ['GetItem', 'PutItem', 'UpdateItem'], query: ['byOwner'], publish: true }),
   legacyImport: access({ table: ['GetItem', 'PutItem'] }),
-  expiryNotices: access({ table: ['UpdateItem'], query: ['byExpiryDay'], publish: true }),
+  // UpdateItem: the notice mark; GetItem + PutItem: the activity log's expiry entries.
+  expiryNotices: access({ table: ['UpdateItem', 'GetItem', 'PutItem'], query: ['byExpiryDay'], publish: true }),
+  // The week-later deletion's entry; the stream read itself is granted with the subscription.
+  ttlRemovals: access({ table: ['PutItem'] }),
 };
 
 /** Every IAM action a Tessera function can be granted; the infra tests hold policies to it. */
 export function grantableActions(a: FunctionAccess): string[] {
-  return [
+  return [...new Set([
     ...a.table.map((x) => `dynamodb:${x}`),
     ...(a.query.length > 0 ? ['dynamodb:Query'] : []),
     ...a.valueKey.map((x) => `kms:${x}`),
     ...(a.publish ? ['events:PutEvents'] : []),
-  ];
+  ])];
 }

@@ -9,11 +9,14 @@ import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { AccountPrincipal, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { USER_EVENT_TYPES } from '../shared/domain/users.ts';
+import { ttlRemovalPattern } from '../shared/events/rules.ts';
 import { JOBS, ROUTE_LIST, permissionMap, routeKey, type RouteDef, type RouteId } from '../shared/routes.ts';
 import { ACCESS, type JobId } from './access.ts';
 import type { TesseraEnvironment } from './environments.ts';
@@ -46,6 +49,8 @@ const JOB_SIZING: Record<JobId, Sizing> = {
   // Up to 10,000 records per call (shared/domain/legacy.ts), two store calls each.
   legacyImport: { memorySize: 1024, timeout: Duration.minutes(15) },
   expiryNotices: { memorySize: 512, timeout: Duration.minutes(5) },
+  // A batch of up to 100 stream records, one PutItem each.
+  ttlRemovals: { memorySize: 256, timeout: Duration.minutes(1) },
 };
 
 /** How long identity events may wait for delivery and retries before they go to the DLQ. */
@@ -63,6 +68,8 @@ export class TesseraStack extends Stack {
   readonly managementApi: LoggedHttpApi;
   readonly exampleApi?: LoggedHttpApi;
   readonly userEventsDlq: Queue;
+  /** Stream batches the ttl-removals function failed on every retry (their shard positions). */
+  readonly streamDlq: Queue;
   readonly observability: Observability;
   /** The console page on S3 + CloudFront, when the environment enables it. */
   readonly consoleSite?: ConsoleSite;
@@ -126,6 +133,7 @@ export class TesseraStack extends Stack {
     const userEvents = job('userEvents', this.userEventsDlq);
     const legacyImport = job('legacyImport');
     const expiryNotices = job('expiryNotices');
+    const ttlRemovals = job('ttlRemovals');
 
     // ---- the console page, part 1: bucket and distribution -----------------------------------
     // Created before the API so the API's CORS can allow the distribution's origin; the upload
@@ -189,6 +197,27 @@ export class TesseraStack extends Stack {
       schedule: Schedule.rate(Duration.hours(1)),
       targets: [new LambdaFunction(expiryNotices.live, { retryAttempts: 2, maxEventAge: Duration.hours(1) })],
     });
+
+    // ---- the week-later deletion into the activity log: the table's stream, filtered ----------
+    // Only DynamoDB's own TTL deletions of token items reach the function (shared/events/rules.ts;
+    // the local sweeper emits the same records through the same filter).
+    this.streamDlq = new Queue(this, 'StreamDlq', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy,
+    });
+    acknowledge(this.streamDlq, 'AwsSolutions-SQS3',
+      'This queue is the failure destination of the stream subscription; it has no DLQ of its own.');
+    ttlRemovals.live.addEventSource(new DynamoEventSource(this.store.table, {
+      startingPosition: StartingPosition.TRIM_HORIZON,
+      batchSize: 100,
+      bisectBatchOnError: true,
+      retryAttempts: 10,
+      maxRecordAge: Duration.days(1),
+      onFailure: new SqsDlq(this.streamDlq),
+      filters: [{ pattern: JSON.stringify(ttlRemovalPattern) }],
+    }));
 
     // ---- the example API (dev only) ---------------------------------------------------------
     const apis: Record<string, LoggedHttpApi> = { management: this.managementApi };

@@ -18,6 +18,7 @@ import { ensureKeyRing, loadJwtKeys } from './keys.ts';
 import { credentialsEnv, LOCAL_RUNTIME } from './identities.ts';
 import { startStore, type EmbeddedStore } from './store.ts';
 import { startStoreProxy, type StoreProxy } from './store-proxy.ts';
+import { localStream } from './streams.ts';
 import { sweepExpired } from './sweeper.ts';
 import { ensureTable } from './table.ts';
 import { seedDemo } from './seed.ts';
@@ -88,11 +89,12 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalApp> 
     const userEvents = (await import(join(ROOT, JOBS.userEvents.entry))).handler;
     const legacyImport = (await import(join(ROOT, JOBS.legacyImport.entry))).handler;
     const expiryNotices = (await import(join(ROOT, JOBS.expiryNotices.entry))).handler;
+    const ttlRemovals = localStream((await import(join(ROOT, JOBS.ttlRemovals.entry))).handler);
 
     const bus = new LocalBus(userEvents);
     setEventSink(bus.sink);
     const housekeeping = async () => {
-      const swept = await sweepExpired();
+      const swept = await sweepExpired(ttlRemovals);
       await expiryNotices({}, undefined);
       return swept;
     };

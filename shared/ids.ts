@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { encodeBase62 } from './base62.ts';
 
-export const ID_PREFIXES = { token: 'tok', request: 'req', event: 'evt' } as const;
+export const ID_PREFIXES = { token: 'tok', request: 'req', event: 'evt', audit: 'aud' } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 
 /** 12 random bytes = 96 bits, written as 17 base62 characters. */

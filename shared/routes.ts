@@ -3,6 +3,8 @@
 // (shared/http/openapi.ts) all read it; nothing else lists routes.
 import type { z } from 'zod';
 import {
+  AuditPage,
+  AuditQuery,
   CreateTokenBody,
   ErrorJson,
   HealthJson,
@@ -82,6 +84,11 @@ export const ROUTES = {
     method: 'DELETE', path: '/v1/tokens/{id}', entry: 'functions/tokens-delete.ts', auth: 'jwt', api: 'management',
     summary: 'Delete a token', params: TokenIdParam, success: { status: 204 }, errors: TOKEN_ERRORS,
   },
+  listAudit: {
+    method: 'GET', path: '/v1/audit', entry: 'functions/audit-list.ts', auth: 'jwt', api: 'management',
+    summary: 'The activity log, newest first: the tenant\'s for administrators, the caller\'s own tokens\' otherwise',
+    query: AuditQuery, success: { status: 200, schema: AuditPage }, errors: [400, 401, 403, 503],
+  },
   exampleWhoami: {
     method: 'GET', path: '/example/whoami', entry: 'functions/example-whoami.ts', auth: 'tessera', api: 'example',
     summary: 'Example API: the authorizer context of any valid token', permissions: [], success: { status: 200 },
@@ -107,7 +114,8 @@ export const JOBS = {
   authorizer: { entry: 'functions/authorizer.ts', summary: 'Lambda authorizer for HTTP and REST APIs' },
   userEvents: { entry: 'functions/user-events.ts', summary: 'UserChanged / UserDeleted from the identity system' },
   legacyImport: { entry: 'functions/legacy-import.ts', summary: 'Operator job: import legacy UUID+secret credentials' },
-  expiryNotices: { entry: 'functions/expiry-notices.ts', summary: 'Hourly: TokenExpiringSoon events' },
+  expiryNotices: { entry: 'functions/expiry-notices.ts', summary: 'Hourly: TokenExpiringSoon events and expiry entries in the activity log' },
+  ttlRemovals: { entry: 'functions/ttl-removals.ts', summary: 'DynamoDB stream: records the week-later deletion (TTL removals of tokens) in the activity log' },
 } as const;
 
 export { ErrorJson };

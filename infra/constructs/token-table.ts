@@ -1,8 +1,9 @@
 // The single table, built from shared/store/table.ts TABLE (keys, GSIs, TTL attribute) so the
 // deployed table and the local one can never drift apart. On-demand, PITR, and in prod a
-// customer-managed key, deletion protection and RETAIN.
+// customer-managed key, deletion protection and RETAIN. A stream of old images carries the TTL
+// process's deletions to the activity log (functions/ttl-removals.ts).
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { TABLE } from '../../shared/store/table.ts';
@@ -26,6 +27,7 @@ export class TokenTable extends Construct {
       sortKey: string(TABLE.sortKey),
       billingMode: BillingMode.PAY_PER_REQUEST,
       timeToLiveAttribute: TABLE.ttlAttribute,
+      stream: StreamViewType.OLD_IMAGE,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: env.pointInTimeRecovery },
       deletionProtection: env.deletionProtection,
       removalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,

@@ -5,7 +5,9 @@ import { getConfig } from '../config.ts';
 import { publish } from '../events/publish.ts';
 import { ConditionFailed } from '../store/client.ts';
 import { tokensExpiringBetween, updateToken } from '../store/tokens.ts';
-import { EXPIRY_NOTICE_MS, statusOf } from './lifecycle.ts';
+import { auditExists } from '../store/audit.ts';
+import { derivedAuditId, recordActivity, systemActor } from './audit.ts';
+import { DELETE_AFTER_MS, EXPIRY_NOTICE_MS, statusOf } from './lifecycle.ts';
 
 export async function sendExpiryNotices(): Promise<{ sent: number }> {
   const nowMs = getConfig().clock.now();
@@ -30,4 +32,27 @@ export async function sendExpiryNotices(): Promise<{ sent: number }> {
     sent++;
   }
   return { sent };
+}
+
+/**
+ * The activity log's "expired" entries (docs/rules.md §1.13). Expiry is not a write (the status
+ * is derived from expiresAt and the clock), so this hourly job records it: every token whose
+ * expiry passed while it was enabled, looked up over the last 7 days (a token is deleted 7 days
+ * after it expired), with the entry dated at the expiry itself. The entry's id is derived from
+ * the token and its expiresAt, so a repeated or overlapping run records nothing twice.
+ */
+export async function recordExpiries(): Promise<{ recorded: number }> {
+  const nowMs = getConfig().clock.now();
+  const from = new Date(nowMs - DELETE_AFTER_MS).toISOString();
+  const to = new Date(nowMs).toISOString();
+  let recorded = 0;
+  for (const token of await tokensExpiringBetween(from, to)) {
+    const expiresAt = token.expiresAt!;
+    if (token.disabledAt && token.disabledAt <= expiresAt) continue; // disabled first: it never expired while enabled
+    const id = derivedAuditId(token.id, 'expired', expiresAt);
+    if (await auditExists(token.id, expiresAt, id)) continue;
+    await recordActivity(token, { action: 'expired', actor: systemActor('expiry'), at: expiresAt, id });
+    recorded++;
+  }
+  return { recorded };
 }

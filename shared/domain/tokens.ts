@@ -27,6 +27,7 @@ import { markLegacyRevoked } from '../store/legacy.ts';
 import { getUser } from '../store/users.ts';
 import { hashValue, hintOf, mintValue, ownerRefOf } from '../token-value.ts';
 import { assertRevealable, assertVisible, canSee } from './access.ts';
+import { changedFields, recordActivity, userActor, type EntryInput } from './audit.ts';
 import { effectivePermissions, tokenBlocker, type Actor } from './actor.ts';
 import { deleteAtOf, statusOf } from './lifecycle.ts';
 import { cascadeOne } from './users.ts';
@@ -108,6 +109,7 @@ export async function createToken(actor: Actor, input: CreateTokenInput): Promis
     expiryNoticeFor: null,
   };
   await insertToken(record);
+  await recordActivity(record, { action: 'created', actor: userActor(actor), at });
   await publish(event('TokenCreated', record, { actorId: actor.userId, expiresAt: record.expiresAt }));
   const settled = await settleOwnerChange(record, actor.user.version);
   return { token: toJson(settled), value };
@@ -255,6 +257,12 @@ export async function patchToken(actor: Actor, id: string, input: PatchTokenInpu
     }
     next.updatedAt = new Date(at).toISOString();
     const saved = await updateToken(next, token.version);
+    const entries: EntryInput[] = [];
+    const changes = changedFields(token, next);
+    if (changes.length > 0) entries.push({ action: 'updated', actor: userActor(actor), changes, at: next.updatedAt });
+    if (!token.disabledAt && next.disabledAt) entries.push({ action: 'disabled', actor: userActor(actor), reason: 'manual', at: next.updatedAt });
+    if (token.disabledAt && !next.disabledAt) entries.push({ action: 'enabled', actor: userActor(actor), at: next.updatedAt });
+    await recordActivity(saved, ...entries);
     await publish(...events);
     return toJson(saved, at);
   });
@@ -294,6 +302,7 @@ export async function renewToken(actor: Actor, id: string, input: RenewTokenInpu
     if (e instanceof ConditionFailed) throw new ConflictError('The token was changed or renewed concurrently; nothing was changed here.');
     throw e;
   }
+  await recordActivity(saved, { action: 'renewed', actor: userActor(actor), at: saved.updatedAt, ...(token.legacy ? { changes: ['legacy'] } : {}) });
   await publish(event('TokenRenewed', saved, { actorId: actor.userId, graceUntil: next.prevHashUntil }));
   return { token: toJson(saved, at), value };
 }
@@ -304,6 +313,7 @@ export async function deleteToken(actor: Actor, id: string): Promise<void> {
     // First the mark, then the delete: a crash between leaves a token that a retry deletes.
     if (token.legacyUuid) await markLegacyRevoked(token.legacyUuid, isoNow());
     await storeDelete(token.id, token.version);
+    await recordActivity(token, { action: 'deleted', actor: userActor(actor) });
     await publish(event('TokenDeleted', token, { actorId: actor.userId }));
   });
 }

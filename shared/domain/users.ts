@@ -11,6 +11,8 @@ import { allTokensOf, getToken, updateToken, type DisabledReason, type TokenReco
 import { getUser, putUserIfNewer, type ProjectionWrite, type UserRecord } from '../store/users.ts';
 import { ownerRefOf } from '../token-value.ts';
 import { effectivePermissions } from './actor.ts';
+import { putAudit } from '../store/audit.ts';
+import { derivedAuditId, entryFor, systemActor } from './audit.ts';
 
 const id = z.string().regex(/^[A-Za-z0-9._:@|-]{1,128}$/, 'letters, digits and ._:@|- only, at most 128');
 const version = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
@@ -100,23 +102,51 @@ export function cascadeChange(token: TokenRecord, owner: UserRecord, atIso: stri
   return next;
 }
 
+const CASCADE_REASONS: readonly (DisabledReason | null)[] = ['owner_disabled', 'owner_sso', 'owner_deleted', 'permissions_revoked'];
+
+/**
+ * The cascade's activity entries, with ids derived from the token and the time of the change, so
+ * writing them again changes nothing. Unlike a user's change, a cascade is redelivered when it
+ * fails, so a failed entry fails the delivery: the redelivery finds the token already done and
+ * writes the disable entry again (recordCascadeDone).
+ */
+async function recordCascade(before: TokenRecord, after: TokenRecord): Promise<void> {
+  const at = after.updatedAt;
+  if ((after.permissions ?? []).length !== (before.permissions ?? []).length) {
+    await putAudit(entryFor(after, { action: 'updated', actor: systemActor('owner_permissions_changed'), changes: ['permissions'], at, id: derivedAuditId(after.id, 'updated', at) }));
+  }
+  if (after.disabledAt && !before.disabledAt) await recordCascadeDone(after);
+}
+
+async function recordCascadeDone(token: TokenRecord): Promise<void> {
+  const at = token.disabledAt!;
+  const reason = token.disabledReason!;
+  await putAudit(entryFor(token, { action: 'disabled', actor: systemActor(reason), reason, at, id: derivedAuditId(token.id, 'disabled', at) }));
+}
+
 /** Brings one token in line with its owner: one conditional write, re-read and redone on a race. */
 export async function cascadeOne(token: TokenRecord, owner: UserRecord): Promise<{ outcome: 'unchanged' | 'changed' | 'disabled'; token?: TokenRecord }> {
   let current: TokenRecord | undefined = token;
   for (let attempt = 1; current; attempt++) {
     const next = cascadeChange(current, owner, new Date(getConfig().clock.now()).toISOString());
-    if (!next) return { outcome: 'unchanged', token: current };
+    if (!next) {
+      // Disabled by this very change of the owner, on an earlier delivery: its entry may be missing.
+      if (current.disabledAt && CASCADE_REASONS.includes(current.disabledReason) && current.disabledAt >= owner.updatedAt) await recordCascadeDone(current);
+      return { outcome: 'unchanged', token: current };
+    }
+    let saved: TokenRecord;
     try {
-      const saved = await updateToken(next, current.version);
-      if (next.disabledAt && !current.disabledAt) {
-        await publish(disabledEvent(next));
-        return { outcome: 'disabled', token: saved };
-      }
-      return { outcome: 'changed', token: saved };
+      saved = await updateToken(next, current.version);
     } catch (e) {
       if (!(e instanceof ConditionFailed) || attempt >= MAX_ATTEMPTS) throw e;
       current = await getToken(token.id, true);
+      continue;
     }
+    const disabled = Boolean(next.disabledAt && !current.disabledAt);
+    // The event first: a redelivery after a failed entry finds the token done and sends no event.
+    if (disabled) await publish(disabledEvent(next));
+    await recordCascade(current, saved);
+    return { outcome: disabled ? 'disabled' : 'changed', token: saved };
   }
   return { outcome: 'unchanged' };
 }

@@ -1,11 +1,22 @@
-// The EventBridge rule for user changes, as data: CDK deploys this pattern and the local bus
-// matches events against the very same object.
+// Event patterns as data: the EventBridge rule for user changes, and the Lambda event filter of
+// the table's stream subscription. CDK deploys these objects; the local bus and the local
+// stream delivery match events against the very same ones.
 import { USER_EVENT_TYPES } from '../domain/users.ts';
 
 export const userEventPattern = (identitySource: string) => ({
   source: [identitySource],
   'detail-type': [...USER_EVENT_TYPES],
 });
+
+/**
+ * The stream subscription's filter: only DynamoDB's own TTL deletions of token items, as AWS
+ * marks them (userIdentity Service / dynamodb.amazonaws.com), reach the ttl-removals function.
+ */
+export const ttlRemovalPattern = {
+  eventName: ['REMOVE'],
+  userIdentity: { type: ['Service'], principalId: ['dynamodb.amazonaws.com'] },
+  dynamodb: { OldImage: { type: { S: ['token'] } } },
+} as const;
 
 type Pattern = { [key: string]: readonly unknown[] | Pattern };
 

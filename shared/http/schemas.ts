@@ -165,6 +165,39 @@ export const ErrorJson = z
   })
   .meta({ id: 'Error' });
 
+export const AUDIT_ACTION_NAMES = ['created', 'updated', 'enabled', 'disabled', 'renewed', 'deleted', 'expired'] as const;
+
+export const AuditQuery = z.strictObject({
+  tokenId: z.string().regex(TOKEN_ID_PATTERN, 'not a token id').optional(),
+  actorId: z.string().min(1).max(128).optional(),
+  action: z.enum(AUDIT_ACTION_NAMES).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z.string().max(512).optional(),
+});
+
+const AuditActorJson = z.union([
+  z.object({ type: z.literal('user'), userId: z.string() }),
+  z.object({ type: z.literal('system'), reason: z.string() }),
+]);
+
+export const AuditEntryJson = z
+  .object({
+    id: z.string(),
+    at: z.string(),
+    action: z.enum(AUDIT_ACTION_NAMES),
+    tokenId: z.string(),
+    tokenName: z.string(),
+    actor: AuditActorJson,
+    changes: z.array(z.string()).optional().meta({ description: 'The fields an update changed (never their values).' }),
+    reason: z.string().optional().meta({ description: 'Why a system actor acted, e.g. owner_disabled, leaked.' }),
+    url: z.string().optional().meta({ description: 'Where a leaked value was found (leak reports).' }),
+  })
+  .meta({ id: 'AuditEntry' });
+
+export const AuditPage = z.object({ items: z.array(AuditEntryJson), nextCursor: z.string().nullable() }).meta({ id: 'AuditPage' });
+
+export type AuditQueryInput = z.infer<typeof AuditQuery>;
+export type AuditEntryJsonShape = z.infer<typeof AuditEntryJson>;
 export type CreateTokenInput = z.infer<typeof CreateTokenBody>;
 export type PatchTokenInput = z.infer<typeof PatchTokenBody>;
 export type RenewTokenInput = z.infer<typeof RenewTokenBody>;

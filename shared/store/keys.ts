@@ -28,5 +28,19 @@ export const legacyKeys = {
   marker: (uuid: string) => ({ pk: `LEGACY#${uuid.toLowerCase()}`, sk: 'MARKER' }),
 };
 
+export const auditKeys = {
+  /** An entry lives in its token's audit partition (the tokenId filter), newest last by sort key. */
+  primary: (tokenId: string, at: string, auditId: string) => ({ pk: `AUDIT#${tokenId}`, sk: auditKeys.sortKey(at, auditId) }),
+  tokenPk: (tokenId: string) => `AUDIT#${tokenId}`,
+  /** auditByTenant: a tenant's entries, newest first. */
+  tenantPk: (tenantId: string) => `AUDIT#TENANT#${tenantId}`,
+  /** auditByOwner: the entries of one user's tokens, newest first. */
+  ownerPk: (ownerRef: string) => `AUDIT#OWNER#${ownerRef}`,
+  /** Shared sort key of the table and both audit indexes: time, then id for uniqueness. */
+  sortKey: (at: string, auditId: string) => `${at}#${auditId}`,
+};
+
+export const AUDIT_SK_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#aud_[0-9A-Za-z]{17}$/;
+
 /** A list cursor names a position by its sort key only; the partition comes from the query. */
 export const CREATED_SK_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#tok_[0-9A-Za-z]{17}$/;

@@ -31,7 +31,19 @@ export const TABLE = {
       name: 'byExpiryDay',
       partitionKey: 'expiryPk',
       sortKey: 'expirySk',
-      purpose: 'tokens expiring on a given UTC day (TokenExpiringSoon notices); sparse',
+      purpose: 'tokens expiring on a given UTC day (TokenExpiringSoon notices, expiry records); sparse',
+    },
+    {
+      name: 'auditByTenant',
+      partitionKey: 'auditTenantPk',
+      sortKey: 'auditSk',
+      purpose: "a tenant's activity log, newest first (administrators)",
+    },
+    {
+      name: 'auditByOwner',
+      partitionKey: 'auditOwnerPk',
+      sortKey: 'auditSk',
+      purpose: "the activity log of one user's tokens, newest first (non-administrators)",
     },
   ] satisfies IndexDefinition[],
 } as const;

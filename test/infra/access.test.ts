@@ -32,7 +32,10 @@ describe('access table', () => {
   it('grants the listed actions per function', () => {
     expect(grantableActions(ACCESS.listTokens).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
     expect(grantableActions(ACCESS.userEvents).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'events:PutEvents']);
-    expect(grantableActions(ACCESS.expiryNotices).sort()).toEqual(['dynamodb:Query', 'dynamodb:UpdateItem', 'events:PutEvents']);
-    expect(grantableActions(ACCESS.deleteToken).sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'events:PutEvents']);
+    expect(grantableActions(ACCESS.expiryNotices).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'events:PutEvents']);
+    expect(grantableActions(ACCESS.deleteToken).sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'events:PutEvents']);
+    expect(grantableActions(ACCESS.listAudit).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
+    expect(ACCESS.listAudit.query).toEqual(['auditByOwner', 'auditByTenant']);
+    expect(grantableActions(ACCESS.ttlRemovals)).toEqual(['dynamodb:PutItem']);
   });
 });

@@ -20,13 +20,16 @@ import { resourcesOf, sharedOutdir, synthEnv, type Synthesized } from './harness
 /** Every IAM action any Tessera role may hold. */
 const ALLOWED_ACTIONS = new Set([
   'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query',
-  'kms:GenerateDataKey', 'kms:Decrypt', 'kms:Encrypt',
+  'kms:GenerateDataKey', 'kms:Decrypt', 'kms:Encrypt', 'kms:DescribeKey',
   'events:PutEvents',
-  'sqs:SendMessage',
+  'sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl',
+  'dynamodb:ListStreams', 'dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator',
   'logs:CreateLogStream', 'logs:PutLogEvents',
   'xray:PutTraceSegments', 'xray:PutTelemetryRecords',
 ]);
 const XRAY = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
+/** What the stream subscription needs of the ttl-removals role (ListStreams has no resource-level permission). */
+const STREAM_READ = ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'];
 const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
 /**
  * The one role outside that list: the console deployment's (ConsoleSite.deployPage), which runs
@@ -209,10 +212,11 @@ describe.each(ENVIRONMENT_NAMES)('%s stack', (name: EnvironmentName) => {
       }
     });
 
-    it('uses the "*" resource only for X-Ray, which has no resource-level permissions', () => {
+    it('uses the "*" resource only for X-Ray and ListStreams, which have no resource-level permissions', () => {
       for (const [, p] of resourcesOf(s, 'AWS::IAM::Policy')) {
         for (const st of p.Properties!.PolicyDocument.Statement as any[]) {
-          if (asArray(st.Resource).includes('*')) expect(asArray<string>(st.Action).sort()).toEqual(XRAY);
+          if (!asArray(st.Resource).includes('*')) continue;
+          for (const action of asArray<string>(st.Action)) expect([...XRAY, 'dynamodb:ListStreams']).toContain(action);
         }
       }
     });
@@ -220,11 +224,16 @@ describe.each(ENVIRONMENT_NAMES)('%s stack', (name: EnvironmentName) => {
     it('grants each function exactly its access entry, on the table, index, key and bus ARNs', () => {
       for (const [id, fn] of s.stack.functions) {
         const statements = roleStatements(s, fn.role.node.defaultChild as CfnRole);
-        const actions = statements.flatMap((st) => asArray<string>(st.Action)).sort();
+        const actions = [...new Set(statements.flatMap((st) => asArray<string>(st.Action)))].sort();
         const touchesTable = ACCESS[id].table.length + ACCESS[id].query.length > 0;
         const writesTable = ACCESS[id].table.some((a) => ['PutItem', 'UpdateItem', 'DeleteItem'].includes(a));
         const tableKey = s.config.tableCustomerManagedKey && touchesTable ? (writesTable ? ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'] : ['kms:Decrypt']) : [];
-        const expected = [...grantableActions(ACCESS[id]), ...LOGS, ...XRAY, ...tableKey, ...(id === 'userEvents' ? ['sqs:SendMessage'] : [])];
+        // The stream subscription reads the stream and sends failed batches' positions to its queue.
+        // (With a customer-managed table key, reading the stream also decrypts with it.)
+        const stream = id === 'ttlRemovals'
+          ? [...STREAM_READ, 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage', ...(s.config.tableCustomerManagedKey ? ['kms:Decrypt', 'kms:DescribeKey'] : [])]
+          : [];
+        const expected = [...new Set([...grantableActions(ACCESS[id]), ...LOGS, ...XRAY, ...tableKey, ...stream, ...(id === 'userEvents' ? ['sqs:SendMessage'] : [])])];
         expect(actions, id).toEqual(expected.sort());
 
         const byIndex = statements.find((st) => st.Sid === 'QueryIndexes');
@@ -309,6 +318,35 @@ describe.each(ENVIRONMENT_NAMES)('%s stack', (name: EnvironmentName) => {
       s.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
         PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
       });
+    });
+
+    it('streams old images from the table to ttl-removals, filtered to TTL removals of tokens, with a failure queue', () => {
+      s.template.hasResourceProperties('AWS::DynamoDB::Table', { StreamSpecification: { StreamViewType: 'OLD_IMAGE' } });
+      const tableId = s.stack.getLogicalId(s.stack.store.table.node.defaultChild as never);
+      const aliasId = s.stack.getLogicalId(s.stack.functions.get('ttlRemovals')!.live.node.defaultChild as never);
+      const dlqId = s.stack.getLogicalId(s.stack.streamDlq.node.defaultChild as never);
+      const mappings = resourcesOf(s, 'AWS::Lambda::EventSourceMapping');
+      expect(mappings).toHaveLength(1);
+      expect(mappings[0][1].Properties).toMatchObject({
+        EventSourceArn: { 'Fn::GetAtt': [tableId, 'StreamArn'] },
+        StartingPosition: 'TRIM_HORIZON',
+        BisectBatchOnFunctionError: true,
+        MaximumRetryAttempts: 10,
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [dlqId, 'Arn'] } } },
+      });
+      expect(JSON.stringify(mappings[0][1].Properties!.FunctionName)).toContain(`"Ref":"${aliasId}"`);
+      const [filter] = mappings[0][1].Properties!.FilterCriteria.Filters;
+      expect(JSON.parse(filter.Pattern)).toEqual({
+        eventName: ['REMOVE'],
+        userIdentity: { type: ['Service'], principalId: ['dynamodb.amazonaws.com'] },
+        dynamodb: { OldImage: { type: { S: ['token'] } } },
+      });
+      // the stream itself, and nothing else of it, is readable by that role alone
+      const readers = [...s.stack.functions].filter(([, fn]) =>
+        roleStatements(s, fn.role.node.defaultChild as CfnRole).some((st) => asArray<string>(st.Action).includes('dynamodb:GetRecords')));
+      expect(readers.map(([id]) => id)).toEqual(['ttlRemovals']);
+      const read = roleStatements(s, s.stack.functions.get('ttlRemovals')!.role.node.defaultChild as CfnRole).find((st) => asArray<string>(st.Action).includes('dynamodb:GetRecords'))!;
+      expect(read.Resource).toEqual({ 'Fn::GetAtt': [tableId, 'StreamArn'] });
     });
 
     it('runs expiry notices hourly', () => {

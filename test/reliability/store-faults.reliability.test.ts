@@ -103,6 +103,8 @@ const CASES: RouteCase[] = [
     success: 204,
     check: async (_r, call) => expect((await app.request('GET', call.path, { jwt: bob })).status).toBe(404),
   },
+  { route: 'listAudit', prepare: async () => ({ method: 'GET', path: `/v1/audit?tokenId=${await fresh()}`, jwt: bob }), success: 200 },
+  { route: 'listAudit (tenant)', prepare: async () => ({ method: 'GET', path: '/v1/audit?limit=5', jwt: alice }), success: 200 },
   {
     route: 'legacy-import (local)',
     prepare: async () => {

@@ -1,0 +1,139 @@
+// The activity log (docs/rules.md §1.13): every change to a token, with who made it. Entries are
+// written after the change they describe has been stored, one PutItem each; reading follows the
+// walls of the token routes: administrators read their tenant's log, others the entries of
+// their own tokens, and nothing crosses a tenant.
+import { createHash } from 'node:crypto';
+import { getConfig } from '../config.ts';
+import { ValidationError } from '../errors.ts';
+import type { AuditQueryInput, AuditEntryJsonShape } from '../http/schemas.ts';
+import { ID_BYTES, idFromBytes, newId } from '../ids.ts';
+import { logger } from '../log.ts';
+import { count } from '../metrics.ts';
+import { AUDIT_SK_PATTERN } from '../store/keys.ts';
+import { listAudit as storeList, putAudit, type AuditAction, type AuditActor, type AuditRecord } from '../store/audit.ts';
+import type { TokenRecord } from '../store/tokens.ts';
+import { ownerRefOf } from '../token-value.ts';
+import type { Actor } from './actor.ts';
+
+export type { AuditAction, AuditActor };
+
+export const userActor = (actor: Pick<Actor, 'userId'>): AuditActor => ({ type: 'user', userId: actor.userId });
+export const systemActor = (reason: string): AuditActor => ({ type: 'system', reason });
+
+/** The fields an update may change; an entry names those that did, never their values. */
+const TRACKED = ['name', 'description', 'permissions', 'expiresAt', 'allowedCidrs'] as const;
+
+export function changedFields(before: Partial<TokenRecord>, after: Partial<TokenRecord>): string[] {
+  const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+  return TRACKED.filter((f) => !same((before as Record<string, unknown>)[f], (after as Record<string, unknown>)[f]));
+}
+
+/** An id derived from what the entry records, for entries a job may write more than once. */
+export const derivedAuditId = (...parts: string[]) =>
+  idFromBytes('audit', createHash('sha256').update(parts.join('\u0000')).digest().subarray(0, ID_BYTES));
+
+export interface EntryInput {
+  action: AuditAction;
+  actor: AuditActor;
+  changes?: string[];
+  reason?: string | null;
+  url?: string | null;
+  /** Defaults to now on the service clock. */
+  at?: string;
+  /** Defaults to a fresh id; jobs that may repeat pass a derived one. */
+  id?: string;
+}
+
+export function entryFor(token: Pick<TokenRecord, 'id' | 'name' | 'tenantId' | 'ownerId' | 'ownerRef'>, input: EntryInput): AuditRecord {
+  return {
+    id: input.id ?? newId('audit'),
+    at: input.at ?? new Date(getConfig().clock.now()).toISOString(),
+    action: input.action,
+    tenantId: token.tenantId,
+    tokenId: token.id,
+    tokenName: token.name,
+    ownerId: token.ownerId,
+    ownerRef: token.ownerRef,
+    actor: input.actor,
+    changes: input.changes && input.changes.length > 0 ? input.changes : null,
+    reason: input.reason ?? null,
+    url: input.url ?? null,
+  };
+}
+
+/**
+ * Records entries for a change that has already been stored. The change stands whatever happens
+ * here, so a store failure does not turn it into an error for the caller: it is logged at ERROR
+ * with the entry (never a value) and counted as the AuditWriteFailed metric.
+ */
+export async function recordActivity(
+  token: Pick<TokenRecord, 'id' | 'name' | 'tenantId' | 'ownerId' | 'ownerRef'>,
+  ...inputs: EntryInput[]
+): Promise<void> {
+  for (const input of inputs) {
+    const entry = entryFor(token, input);
+    try {
+      await putAudit(entry);
+    } catch (error) {
+      count('AuditWriteFailed');
+      logger.error('activity entry not recorded', { entry, error: error as Error });
+    }
+  }
+}
+
+// ---- reading ----------------------------------------------------------------------------------
+
+interface CursorBody {
+  v: 1;
+  after: string;
+  q: string;
+}
+
+const fingerprintOf = (actor: Actor, q: AuditQueryInput) =>
+  createHash('sha256').update(['audit', actor.tenantId, actor.userId, q.tokenId ?? '', q.actorId ?? '', q.action ?? ''].join('\u0000')).digest('base64url').slice(0, 16);
+
+const encodeCursor = (after: string, q: string) => Buffer.from(JSON.stringify({ v: 1, after, q } satisfies CursorBody)).toString('base64url');
+
+function decodeCursor(cursor: string, q: string): string {
+  const bad = () => new ValidationError('The cursor is not valid for this list.', [{ path: 'query.cursor', message: 'not a cursor of this list' }]);
+  let body: Partial<CursorBody>;
+  try {
+    if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw bad();
+    body = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw bad();
+  }
+  if (!body || body.v !== 1 || typeof body.after !== 'string' || !AUDIT_SK_PATTERN.test(body.after) || body.q !== q) throw bad();
+  return body.after;
+}
+
+export function toAuditJson(r: AuditRecord): AuditEntryJsonShape {
+  return {
+    id: r.id,
+    at: r.at,
+    action: r.action,
+    tokenId: r.tokenId,
+    tokenName: r.tokenName,
+    actor: r.actor,
+    ...(r.changes ? { changes: r.changes } : {}),
+    ...(r.reason ? { reason: r.reason } : {}),
+    ...(r.url ? { url: r.url } : {}),
+  };
+}
+
+export async function listActivity(actor: Actor, q: AuditQueryInput): Promise<{ items: AuditEntryJsonShape[]; nextCursor: string | null }> {
+  const fingerprint = fingerprintOf(actor, q);
+  const after = q.cursor ? decodeCursor(q.cursor, fingerprint) : undefined;
+  const where = q.tokenId
+    ? { by: 'token' as const, tokenId: q.tokenId }
+    : actor.isAdmin
+      ? { by: 'tenant' as const, tenantId: actor.tenantId }
+      : { by: 'owner' as const, ownerRef: ownerRefOf(actor.tenantId, actor.userId) };
+  const keep = (r: AuditRecord) =>
+    r.tenantId === actor.tenantId &&
+    (actor.isAdmin || r.ownerId === actor.userId) &&
+    (!q.action || r.action === q.action) &&
+    (!q.actorId || (r.actor.type === 'user' && r.actor.userId === q.actorId));
+  const page = await storeList(where, q.limit, after, keep);
+  return { items: page.items.map(toAuditJson), nextCursor: page.after ? encodeCursor(page.after, fingerprint) : null };
+}

@@ -1,0 +1,143 @@
+// Activity-log items: one item per entry, written once with a single conditional PutItem and
+// kept 400 days through the table's TTL attribute. The entry sits in its token's audit
+// partition (the tokenId filter) and in two sparse indexes: the tenant's log and the log of one
+// owner's tokens. Keys come from keys.ts.
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { getConfig } from '../config.ts';
+import { ConditionFailed, store, storeCall } from './client.ts';
+import { auditKeys } from './keys.ts';
+import { TABLE } from './table.ts';
+
+export const AUDIT_RETENTION_DAYS = 400;
+
+export type AuditAction = 'created' | 'updated' | 'enabled' | 'disabled' | 'renewed' | 'deleted' | 'expired';
+
+export type AuditActor = { type: 'user'; userId: string } | { type: 'system'; reason: string };
+
+export interface AuditRecord {
+  id: string;
+  at: string;
+  action: AuditAction;
+  tenantId: string;
+  tokenId: string;
+  tokenName: string;
+  ownerId: string;
+  ownerRef: string;
+  actor: AuditActor;
+  /** Names of the fields an update changed; never their values. */
+  changes: string[] | null;
+  reason: string | null;
+  /** Where a leaked value was found (leak reports only). */
+  url: string | null;
+}
+
+type Item = Record<string, unknown>;
+
+function toItem(r: AuditRecord): Item {
+  const item: Item = {
+    ...auditKeys.primary(r.tokenId, r.at, r.id),
+    type: 'audit',
+    auditTenantPk: auditKeys.tenantPk(r.tenantId),
+    auditOwnerPk: auditKeys.ownerPk(r.ownerRef),
+    auditSk: auditKeys.sortKey(r.at, r.id),
+    [TABLE.ttlAttribute]: Math.ceil(Date.parse(r.at) / 1000) + AUDIT_RETENTION_DAYS * 86_400,
+  };
+  for (const [k, v] of Object.entries(r)) if (v !== null && v !== undefined) item[k] = v;
+  return item;
+}
+
+function fromItem(item: Item): AuditRecord {
+  return {
+    id: item.id as string,
+    at: item.at as string,
+    action: item.action as AuditAction,
+    tenantId: item.tenantId as string,
+    tokenId: item.tokenId as string,
+    tokenName: item.tokenName as string,
+    ownerId: item.ownerId as string,
+    ownerRef: item.ownerRef as string,
+    actor: item.actor as AuditActor,
+    changes: (item.changes as string[] | undefined) ?? null,
+    reason: (item.reason as string | undefined) ?? null,
+    url: (item.url as string | undefined) ?? null,
+  };
+}
+
+const table = () => getConfig().tableName;
+
+/** Writes an entry once: a repeat of the same entry (same id and time) changes nothing. */
+export async function putAudit(record: AuditRecord): Promise<'written' | 'exists'> {
+  try {
+    await storeCall(() =>
+      store().send(new PutCommand({ TableName: table(), Item: toItem(record), ConditionExpression: 'attribute_not_exists(pk)' })),
+    );
+    return 'written';
+  } catch (e) {
+    if (e instanceof ConditionFailed) return 'exists';
+    throw e;
+  }
+}
+
+export async function auditExists(tokenId: string, at: string, auditId: string): Promise<boolean> {
+  const out = await storeCall(() => store().send(new GetCommand({ TableName: table(), Key: auditKeys.primary(tokenId, at, auditId) })));
+  return out.Item !== undefined;
+}
+
+export type AuditWhere =
+  | { by: 'token'; tokenId: string }
+  | { by: 'tenant'; tenantId: string }
+  | { by: 'owner'; ownerRef: string };
+
+/** Index pages one list request may read, as for token lists. */
+const MAX_READS_PER_PAGE = 20;
+
+/**
+ * Newest first; keeps reading until `limit` entries pass `keep`, at most 20 pages, then hands
+ * back a short page with `after` at the last entry examined.
+ */
+export async function listAudit(
+  where: AuditWhere,
+  limit: number,
+  after: string | undefined,
+  keep: (r: AuditRecord) => boolean,
+): Promise<{ items: AuditRecord[]; after?: string }> {
+  const [index, pkName, skName, pkValue] =
+    where.by === 'token'
+      ? [undefined, 'pk', 'sk', auditKeys.tokenPk(where.tokenId)]
+      : where.by === 'tenant'
+        ? ['auditByTenant', 'auditTenantPk', 'auditSk', auditKeys.tenantPk(where.tenantId)]
+        : ['auditByOwner', 'auditOwnerPk', 'auditSk', auditKeys.ownerPk(where.ownerRef)];
+  const items: AuditRecord[] = [];
+  let cursor = after;
+  const nowSeconds = getConfig().clock.now() / 1000;
+  for (let reads = 1; ; reads++) {
+    const out = await storeCall(() =>
+      store().send(
+        new QueryCommand({
+          TableName: table(),
+          IndexName: index,
+          KeyConditionExpression: cursor ? '#pk = :pk AND #sk < :after' : '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': pkName, ...(cursor ? { '#sk': skName } : {}) },
+          ExpressionAttributeValues: cursor ? { ':pk': pkValue, ':after': cursor } : { ':pk': pkValue },
+          ScanIndexForward: false,
+          Limit: Math.max(limit + 1, 25),
+        }),
+      ),
+    );
+    for (const item of out.Items ?? []) {
+      cursor = item[skName] as string;
+      // Reads hide entries past their 400 days, as they hide tokens past their TTL.
+      if (typeof item[TABLE.ttlAttribute] === 'number' && (item[TABLE.ttlAttribute] as number) <= nowSeconds) continue;
+      const record = fromItem(item);
+      if (!keep(record)) continue;
+      if (items.length === limit) {
+        const last = items[limit - 1];
+        return { items, after: auditKeys.sortKey(last.at, last.id) };
+      }
+      items.push(record);
+    }
+    if (!out.LastEvaluatedKey) return { items };
+    // A filter that matches little must not read a whole tenant in one request.
+    if (reads >= MAX_READS_PER_PAGE) return { items, after: cursor };
+  }
+}
