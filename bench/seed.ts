@@ -80,7 +80,7 @@ async function tokenFor(user: SeedUser, createdMs: number, n: number): Promise<{
     expiresAt: n % 4 === 0 ? new Date(Date.now() + (30 + (n % 61)) * 86_400_000).toISOString() : null,
     disabledAt: null, disabledReason: null, lastUsedAt: null, hint: hintOf(value), hash: hashValue(value),
     prevHash: null, prevHashUntil: null, sealed: await seal(value, id), legacyUuid: null, legacySecretSha256: null,
-    version: 1, expiryNoticeFor: null,
+    version: 1, expiryNoticeFor: null, allowedCidrs: null,
   };
   return { record, value };
 }

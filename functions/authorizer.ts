@@ -1,8 +1,8 @@
 // The Lambda authorizer other APIs put in front of their routes (rules.md §4). The rules live in
 // shared/domain/verify.ts; this file only speaks API Gateway's three event kinds.
 import { getConfig } from '../shared/config.ts';
-import { credentialOf, httpResponse, kindOf, restPolicy, routeOf, type AuthorizerEvent } from '../shared/authorizer-events.ts';
-import { missingFor, permissionMapFor, verify, type Decision } from '../shared/domain/verify.ts';
+import { credentialOf, httpResponse, kindOf, restPolicy, routeOf, sourceIpOf, type AuthorizerEvent } from '../shared/authorizer-events.ts';
+import { missingFor, networkDecision, permissionMapFor, verify, type Decision } from '../shared/domain/verify.ts';
 import { logger } from '../shared/log.ts';
 import { count, latency } from '../shared/metrics.ts';
 import type { APIGatewayRequestAuthorizerEvent, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
@@ -20,7 +20,7 @@ export async function handler(event: AuthorizerEvent) {
     if (kind === 'http') return { isAuthorized: false };
     throw new Error('Unauthorized');
   }
-  const verified = await verify(credential);
+  const verified = networkDecision(await verify(credential), sourceIpOf(event));
   const route = routeOf(event);
   const map = permissionMapFor((event as { stageVariables?: Record<string, string> | null }).stageVariables);
   if (map === 'invalid') logger.error('the stage variable tesseraPermissions is not a permission map; refusing', { route });

@@ -72,6 +72,14 @@ export function credentialOf(event: AuthorizerEvent): Credential | undefined {
   return authorization ? { kind: 'value', value: authorization } : undefined;
 }
 
+/** The caller's address: HTTP API requestContext.http.sourceIp, REST REQUEST requestContext.identity.sourceIp; TOKEN events carry none. */
+export function sourceIpOf(event: AuthorizerEvent): string | undefined {
+  if (event.type === 'TOKEN') return undefined;
+  const context = (event as { requestContext?: { http?: { sourceIp?: unknown }; identity?: { sourceIp?: unknown } } }).requestContext;
+  if (!context || typeof context !== 'object') return undefined;
+  return (event as APIGatewayRequestAuthorizerEventV2).version === '2.0' ? str(context.http?.sourceIp) : str(context.identity?.sourceIp);
+}
+
 /** The key the permission map is looked up with: the HTTP API route key, or METHOD /resource. */
 export function routeOf(event: AuthorizerEvent): string {
   if ((event as APIGatewayRequestAuthorizerEventV2).version === '2.0') return str((event as APIGatewayRequestAuthorizerEventV2).routeKey) ?? '';

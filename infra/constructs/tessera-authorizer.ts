@@ -8,8 +8,12 @@
 //   httpApi.addRoutes({ path: '/items', methods: [HttpMethod.GET], integration, authorizer: auth.forHttpApi(httpApi) });
 //   restApi.root.addMethod('GET', integration, { authorizer: auth.forRestApi(restApi) });
 //
-// HTTP APIs cache per credential *and route* ($context.routeKey in the identity source), so a
-// token allowed on one route is never served from the cache on a route it lacks permissions for.
+// HTTP APIs cache per credential, route and source address ($context.routeKey and
+// $context.identity.sourceIp in the identity source), so a token allowed on one route is never
+// served from the cache on a route it lacks permissions for, nor one address's answer to another
+// (tokens may be restricted to source networks). REST REQUEST authorizers key on the address too;
+// a REST TOKEN event carries no address, so it refuses restricted tokens (reason network_unknown):
+// use forRestApi(api, 'request') for APIs whose callers use them.
 // An imported function gets the API's permission map from the API's stage (stage variable
 // tesseraPermissions); a function of this app gets it in its environment.
 import { Duration, Lazy, Names } from 'aws-cdk-lib';
@@ -123,7 +127,7 @@ export class TesseraAuthorizer extends Construct {
       authorizer = new HttpLambdaAuthorizer('TesseraAuthorizer', this.handler, {
         authorizerName: 'tessera',
         responseTypes: [HttpLambdaResponseType.SIMPLE],
-        identitySource: this.credentials === 'any' ? [] : ['$request.header.Authorization', '$context.routeKey'],
+        identitySource: this.credentials === 'any' ? [] : ['$request.header.Authorization', '$context.routeKey', '$context.identity.sourceIp'],
         resultsCacheTtl: this.cacheTtl,
       });
       this.http.set(api, authorizer);
@@ -158,7 +162,7 @@ export class TesseraAuthorizer extends Construct {
         : new RequestAuthorizer(this, id, {
             handler: this.handler,
             authorizerName: 'tessera',
-            identitySources: this.credentials === 'any' ? [] : [IdentitySource.header('Authorization')],
+            identitySources: this.credentials === 'any' ? [] : [IdentitySource.header('Authorization'), IdentitySource.context('identity.sourceIp')],
             resultsCacheTtl: this.cacheTtl,
           });
       this.rest.set(api, authorizer);

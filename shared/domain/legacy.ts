@@ -80,6 +80,7 @@ export async function importLegacy(records: unknown[]): Promise<ImportReport> {
       legacySecretSha256: c.secretSha256.toLowerCase(),
       version: 1,
       expiryNoticeFor: null,
+      allowedCidrs: null,
     };
     try {
       await insertToken(record);

@@ -48,6 +48,7 @@ export function toJson(t: TokenRecord, atMs = now()): TokenJsonShape {
     permissions: t.legacy ? null : (t.permissions ?? []),
     status: statusOf(t, atMs),
     disabledReason: t.disabledAt ? t.disabledReason : null,
+    allowedCidrs: t.allowedCidrs ?? null,
     expiresAt: t.expiresAt,
     disabledAt: t.disabledAt,
     deleteAt: deleteAtOf(t),
@@ -107,6 +108,7 @@ export async function createToken(actor: Actor, input: CreateTokenInput): Promis
     legacySecretSha256: null,
     version: 1,
     expiryNoticeFor: null,
+    allowedCidrs: input.allowedCidrs ?? null,
   };
   await insertToken(record);
   await recordActivity(record, { action: 'created', actor: userActor(actor), at });
@@ -225,6 +227,7 @@ export async function patchToken(actor: Actor, id: string, input: PatchTokenInpu
     if (input.name !== undefined) next.name = input.name;
     if (input.description !== undefined) next.description = input.description;
     if (input.expiresAt !== undefined) next.expiresAt = canonicalIso(input.expiresAt);
+    if (input.allowedCidrs !== undefined) next.allowedCidrs = input.allowedCidrs;
 
     const needsOwner = input.permissions !== undefined || input.enabled === true;
     const owner = needsOwner ? await getUser(token.tenantId, token.ownerId, true) : undefined;

@@ -7,6 +7,7 @@
 // clock: acceptances for cacheSeconds, denials never longer.
 import { decodeStageMap, STAGE_PERMISSIONS_VARIABLE, type PermissionMap } from '../authorizer-events.ts';
 import { getConfig } from '../config.ts';
+import { addressAllowed } from '../networks.ts';
 import { logger } from '../log.ts';
 import { getTokenWithOwner, getToken, touchLastUsed, type TokenRecord } from '../store/tokens.ts';
 import { getUser, type UserRecord } from '../store/users.ts';
@@ -24,13 +25,17 @@ export type DenyReason =
   | 'expired'
   | 'owner_inactive'
   | 'no_permissions'
-  | 'permission_missing';
+  | 'permission_missing'
+  | 'network'
+  | 'network_unknown';
 
 export interface Grant {
   tenantId: string;
   userId: string;
   tokenId: string;
   permissions: string[];
+  /** The token's source networks; absent when unrestricted. Checked per request, after the cache. */
+  allowedCidrs?: string[];
 }
 
 /** validUntil: when the acceptance ends by itself (expiry, end of a grace period); no cache outlives it. */
@@ -65,7 +70,8 @@ function decide(token: TokenRecord | undefined, owner: UserRecord | undefined, n
   // The owner's current permissions bound the token even before a narrowing cascade has run.
   const permissions = token.legacy ? held : (token.permissions ?? []).filter((p) => held.includes(p));
   if (permissions.length === 0) return deny('no_permissions');
-  const grant = { tenantId: token.tenantId, userId: token.ownerId, tokenId: token.id, permissions };
+  const grant: Grant = { tenantId: token.tenantId, userId: token.ownerId, tokenId: token.id, permissions };
+  if (token.allowedCidrs) grant.allowedCidrs = token.allowedCidrs;
   return token.expiresAt ? { allow: true, grant, validUntil: Date.parse(token.expiresAt) } : { allow: true, grant };
 }
 
@@ -171,6 +177,17 @@ export function permissionMapFor(stageVariables: Readonly<Record<string, string 
     stageMaps.set(text, stage);
   }
   return stage === 'invalid' ? stage : { ...configured, ...stage };
+}
+
+/**
+ * The network check of a token restricted to source networks (docs/rules.md §1.14). It runs on
+ * every request, after the cache, whose decisions are per token: one address's acceptance is
+ * never served to another. An event without a source address (REST TOKEN) cannot pass it.
+ */
+export function networkDecision(decision: Decision, sourceIp: string | undefined): Decision {
+  if (!decision.allow || !decision.grant.allowedCidrs) return decision;
+  if (!sourceIp) return { allow: false, reason: 'network_unknown' };
+  return addressAllowed(decision.grant.allowedCidrs, sourceIp) ? decision : { allow: false, reason: 'network' };
 }
 
 export const missingFor = (grant: Grant, required: readonly string[]) => required.filter((p) => !grant.permissions.includes(p));

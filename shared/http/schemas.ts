@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { PERMISSIONS, ROLE_NAMES } from '../catalog.ts';
 import { TOKEN_ID_PATTERN } from '../ids.ts';
+import { canonicalCidr, cidrProblem, MAX_CIDRS } from '../networks.ts';
 
 const isoDateTime = z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time' });
 const permission = z.enum(PERMISSIONS, { message: `unknown permission; known: ${PERMISSIONS.join(', ')}` });
@@ -58,6 +59,17 @@ const description = displayText({ max: 500, allowLines: true, trim: false }).met
   description: 'Normalized to NFC; at most 500 characters (code points); newline and tab allowed, no other control or bidirectional control characters.',
 });
 
+const cidr = z.string().superRefine((text, ctx) => {
+  const problem = cidrProblem(text);
+  if (problem) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(text.slice(0, 64))}: ${problem}` });
+});
+const allowedCidrs = z
+  .array(cidr)
+  .min(1, 'at least one block; null removes the restriction')
+  .max(MAX_CIDRS, `at most ${MAX_CIDRS} blocks`)
+  .transform((list) => [...new Set(list.map(canonicalCidr))])
+  .meta({ description: `Source networks (IPv4/IPv6 CIDR blocks, at most ${MAX_CIDRS}) the token may be used from; requests from elsewhere are refused.` });
+
 export const TokenIdParam = z.object({
   id: z.string().regex(TOKEN_ID_PATTERN, 'not a token id'),
 });
@@ -69,6 +81,7 @@ export const CreateTokenBody = z
     expiresAt: isoDateTime.optional().meta({ description: 'Must be in the future.' }),
     visibility: z.enum(['private', 'shared']).optional().meta({ description: 'shared: administrators only.' }),
     description: description.optional(),
+    allowedCidrs: allowedCidrs.nullable().optional(),
   })
   .meta({ id: 'CreateTokenBody' });
 
@@ -79,8 +92,9 @@ export const PatchTokenBody = z
     permissions: permissionList.optional(),
     expiresAt: isoDateTime.nullable().optional().meta({ description: 'null clears the expiry.' }),
     enabled: z.boolean().optional(),
+    allowedCidrs: allowedCidrs.nullable().optional().meta({ description: 'null removes the restriction.' }),
   })
-  .refine((b) => Object.keys(b).length > 0, { message: 'name, description, permissions, expiresAt or enabled is required' })
+  .refine((b) => Object.keys(b).length > 0, { message: 'name, description, permissions, expiresAt, enabled or allowedCidrs is required' })
   .meta({ id: 'PatchTokenBody' });
 
 export const RenewTokenBody = z
@@ -118,6 +132,7 @@ export const TokenJson = z
     permissions: z.array(permission).nullable(),
     status: z.enum(STATUSES),
     disabledReason: z.enum(['manual', 'owner_disabled', 'owner_sso', 'owner_deleted', 'permissions_revoked']).nullable(),
+    allowedCidrs: z.array(z.string()).nullable().meta({ description: 'Source networks the token may be used from; null when unrestricted.' }),
     expiresAt: nullableTime,
     disabledAt: nullableTime,
     deleteAt: nullableTime,

@@ -45,11 +45,13 @@ export interface TokenRecord {
   version: number;
   /** The expiresAt for which a TokenExpiringSoon event went out, so it goes out once. */
   expiryNoticeFor: string | null;
+  /** Source networks the token may be used from (canonical CIDR blocks); null: anywhere. */
+  allowedCidrs: string[] | null;
 }
 
 const NULLABLE: (keyof TokenRecord)[] = [
   'description', 'permissions', 'expiresAt', 'disabledAt', 'disabledReason', 'lastUsedAt', 'hash', 'prevHash',
-  'prevHashUntil', 'sealed', 'legacyUuid', 'legacySecretSha256', 'expiryNoticeFor',
+  'prevHashUntil', 'sealed', 'legacyUuid', 'legacySecretSha256', 'expiryNoticeFor', 'allowedCidrs',
 ];
 
 type Item = Record<string, unknown>;

@@ -140,6 +140,38 @@ describe.skipIf('unavailable' in browser)(`the API tokens console page${'unavail
     expect((await app.callExample(value)).status).toBe(403);
   });
 
+  it('restricts the token to source networks in the edit dialog, naming a block that is not one', async () => {
+    await rowOf(TOKEN).getByRole('button', { name: `Edit ${TOKEN}` }).click();
+    const dialog = page.getByRole('dialog');
+    const networks = dialog.getByLabel(/Source networks/);
+    await networks.fill('10.0.0.1/8');
+    await dialog.getByRole('button', { name: 'Save changes' }).click();
+    await poll(() => dialog.getByRole('alert').textContent()).toMatch(/10\.0\.0\.1\/8.*host bits are set/);
+    await networks.fill('10.0.0.0/8\n2001:db8::/32');
+    await dialog.getByRole('button', { name: 'Save changes' }).click();
+    await poll(() => page.getByRole('dialog').count()).toBe(0);
+    const list = await app.request('GET', '/v1/tokens', { jwt: await app.login('bob') });
+    const saved = list.body.items.find((t: { name: string }) => t.name === TOKEN);
+    expect(saved.allowedCidrs).toEqual(['10.0.0.0/8', '2001:db8::/32']);
+  });
+
+  it('shows the activity log: what bob did to his token, with the fields he changed', async () => {
+    await page.getByRole('button', { name: 'Activity' }).click();
+    await poll(() => page.getByRole('heading', { name: 'Activity', level: 1 }).isVisible()).toBe(true);
+    const rows = page.locator('table.activity tbody tr');
+    await poll(() => rows.count()).toBe(3);
+    expect(await rows.locator('.badge').allTextContents()).toEqual(['updated', 'disabled', 'created']);
+    expect(await rows.nth(0).textContent()).toContain('changed allowedCidrs');
+    expect(await rows.nth(0).textContent()).not.toContain('10.0.0.0');
+    expect(await rows.nth(1).textContent()).toContain('by hand');
+    for (const text of await rows.allTextContents()) expect(text).toContain('bob');
+    await page.getByLabel('Action').selectOption('created');
+    await poll(() => rows.count()).toBe(1);
+    await shot('03b-activity');
+    await page.getByRole('button', { name: 'Tokens' }).click();
+    await poll(() => rowOf(TOKEN).isVisible()).toBe(true);
+  });
+
   it('keeps the dialogs keyboard-operable: Escape closes, focus returns to the opener', async () => {
     const create = page.getByRole('button', { name: 'Create token' });
     await create.focus();

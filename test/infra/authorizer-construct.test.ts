@@ -32,7 +32,7 @@ describe('TesseraAuthorizer', () => {
       AuthorizerType: 'REQUEST',
       AuthorizerPayloadFormatVersion: '2.0',
       EnableSimpleResponses: true,
-      IdentitySource: ['$request.header.Authorization', '$context.routeKey'],
+      IdentitySource: ['$request.header.Authorization', '$context.routeKey', '$context.identity.sourceIp'],
       AuthorizerResultTtlInSeconds: 30,
     });
     expect(JSON.stringify(t.findResources('AWS::ApiGatewayV2::Authorizer'))).toContain(`${ARN}/invocations`);
@@ -74,7 +74,7 @@ describe('TesseraAuthorizer', () => {
     const api = new RestApi(stack, 'Rest', { deploy: false });
     const auth = new TesseraAuthorizer(stack, 'Auth', { functionArn: ARN });
     api.root.addMethod('GET', new MockIntegration(), { authorizer: auth.forRestApi(api, 'request') });
-    Template.fromStack(stack).hasResourceProperties('AWS::ApiGateway::Authorizer', { Type: 'REQUEST', IdentitySource: 'method.request.header.Authorization' });
+    Template.fromStack(stack).hasResourceProperties('AWS::ApiGateway::Authorizer', { Type: 'REQUEST', IdentitySource: 'method.request.header.Authorization,context.identity.sourceIp' });
   });
 
   it('adds the permission map to an authorizer function of the same app', () => {

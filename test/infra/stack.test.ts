@@ -388,7 +388,7 @@ describe.each(ENVIRONMENT_NAMES)('%s stack', (name: EnvironmentName) => {
       expect(lambdaAuthorizers[0][1].Properties).toMatchObject({
         AuthorizerPayloadFormatVersion: '2.0',
         EnableSimpleResponses: true,
-        IdentitySource: ['$request.header.Authorization', '$context.routeKey'],
+        IdentitySource: ['$request.header.Authorization', '$context.routeKey', '$context.identity.sourceIp'],
         AuthorizerResultTtlInSeconds: s.config.authorizerCacheSeconds,
       });
       const routes = resourcesOf(s, 'AWS::ApiGatewayV2::Route').filter(([, r]) => r.Properties!.AuthorizationType === 'CUSTOM');

@@ -18,7 +18,7 @@ const token = (over: Partial<TokenRecord> = {}): TokenRecord => ({
   id: 'tok_00000000000000001', tenantId: 'acme', ownerId: 'bob', ownerRef: 'ref', name: 't', description: null,
   visibility: 'private', legacy: false, permissions: ['events:read', 'events:write'], createdAt: iso(T0), updatedAt: iso(T0),
   expiresAt: null, disabledAt: null, disabledReason: null, lastUsedAt: null, hint: 'tsr_abcde', hash: 'h', prevHash: null,
-  prevHashUntil: null, sealed: 's', legacyUuid: null, legacySecretSha256: null, version: 1, expiryNoticeFor: null, ...over,
+  prevHashUntil: null, sealed: 's', legacyUuid: null, legacySecretSha256: null, version: 1, expiryNoticeFor: null, allowedCidrs: null, ...over,
 });
 const user = (over: Partial<UserRecord> = {}): UserRecord => ({
   tenantId: 'acme', userId: 'bob', ownerRef: 'ref', version: 1, role: 'analyst', permissions: null, status: 'active',

@@ -2,12 +2,17 @@
 // /_local/login on the embedded default). Every failure becomes an ApiError with a readable
 // message, whether the body is Tessera's envelope or API Gateway's own {message}.
 import type { z } from 'zod';
-import type { MeJson, TokenJsonShape } from '../../shared/http/schemas.ts';
+import type { AuditEntryJsonShape, MeJson, TokenJsonShape } from '../../shared/http/schemas.ts';
 
 export type Token = TokenJsonShape;
 export type Me = z.infer<typeof MeJson>;
 export interface TokenPage {
   items: Token[];
+  nextCursor: string | null;
+}
+export type AuditEntry = AuditEntryJsonShape;
+export interface AuditPage {
+  items: AuditEntry[];
   nextCursor: string | null;
 }
 export interface TokenWithValue {
@@ -20,6 +25,7 @@ export interface CreateInput {
   expiresAt?: string;
   visibility?: 'private' | 'shared';
   description?: string;
+  allowedCidrs?: string[];
 }
 export interface PatchInput {
   name?: string;
@@ -27,6 +33,7 @@ export interface PatchInput {
   permissions?: string[];
   expiresAt?: string | null;
   enabled?: boolean;
+  allowedCidrs?: string[] | null;
 }
 
 export class ApiError extends Error {
@@ -94,6 +101,14 @@ export class Api {
     q.set('limit', String(query.limit));
     if (query.cursor) q.set('cursor', query.cursor);
     return this.request('GET', `/v1/tokens?${q}`);
+  }
+  audit(query: { action?: string; tokenId?: string; limit: number; cursor?: string | null }): Promise<AuditPage> {
+    const q = new URLSearchParams();
+    if (query.action) q.set('action', query.action);
+    if (query.tokenId) q.set('tokenId', query.tokenId);
+    q.set('limit', String(query.limit));
+    if (query.cursor) q.set('cursor', query.cursor);
+    return this.request('GET', `/v1/audit?${q}`);
   }
   create = (input: CreateInput) => this.request<TokenWithValue>('POST', '/v1/tokens', input);
   value = (id: string) => this.request<{ value: string }>('GET', `/v1/tokens/${encodeURIComponent(id)}/value`);

@@ -120,6 +120,22 @@ function textField(label: string, opts: { value?: string; required?: boolean; ma
   return { el, input };
 }
 
+/** Source networks: one CIDR block per line (or separated by commas); empty means anywhere. */
+function networksField(current: readonly string[] | null) {
+  const field = textField('Source networks', {
+    maxlength: 2000, multiline: true, value: (current ?? []).join('\n'),
+    hint: 'CIDR blocks the token may be used from, one per line (e.g. 10.0.0.0/8 or 2001:db8::/32), at most 20. Empty: from anywhere.',
+  });
+  field.input.setAttribute('name', 'allowedCidrs');
+  field.input.setAttribute('spellcheck', 'false');
+  field.input.classList.add('mono');
+  const read = (): string[] | null => {
+    const list = field.input.value.split(/[\s,]+/).map((s) => s.trim()).filter(Boolean);
+    return list.length ? list : null;
+  };
+  return { el: field.el, read };
+}
+
 function actions(...buttons: HTMLElement[]) {
   return h('div', { class: 'dialog-actions' }, buttons);
 }
@@ -170,6 +186,7 @@ export function createDialog(ctx: DialogContext) {
   const description = textField('Description', { maxlength: 500, multiline: true });
   const picker = permissionPicker(ctx.me.grantablePermissions, [], ctx.me.catalog.roles, 'A token can carry only permissions you hold.');
   const expiry = expiryPicker(undefined);
+  const networks = networksField(null);
   let visibility: HTMLInputElement[] = [];
   const visibilityField = ctx.me.user.isAdmin
     ? h('fieldset', { class: 'radios' }, h('legend', null, 'Visibility'),
@@ -183,7 +200,7 @@ export function createDialog(ctx: DialogContext) {
       )
     : null;
 
-  const form = h('form', { novalidate: true }, name.el, description.el, picker.el, expiry.el, visibilityField, alert.el,
+  const form = h('form', { novalidate: true }, name.el, description.el, picker.el, expiry.el, networks.el, visibilityField, alert.el,
     actions(cancelButton(m), h('button', { type: 'submit', class: 'primary' }, 'Create token')));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
@@ -207,6 +224,7 @@ export function createDialog(ctx: DialogContext) {
         ...(description.input.value.trim() ? { description: description.input.value.trim() } : {}),
         ...(!(exp instanceof Error) && exp.change && exp.expiresAt ? { expiresAt: exp.expiresAt } : {}),
         ...(shared ? { visibility: 'shared' as const } : {}),
+        ...(networks.read() ? { allowedCidrs: networks.read()! } : {}),
       }),
     );
     if (!result) return;
@@ -232,7 +250,8 @@ export function editDialog(ctx: DialogContext, token: Token) {
     : `A token can carry only permissions that both its owner (${token.ownerId}) and you hold.`;
   const picker = permissionPicker(offered, current, ctx.me.catalog.roles, hint);
   const expiry = expiryPicker(token.expiresAt);
-  const form = h('form', { novalidate: true }, name.el, description.el, picker.el, expiry.el, alert.el,
+  const networks = networksField(token.allowedCidrs);
+  const form = h('form', { novalidate: true }, name.el, description.el, picker.el, expiry.el, networks.el, alert.el,
     actions(cancelButton(m), h('button', { type: 'submit', class: 'primary' }, 'Save changes')));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
@@ -249,6 +268,8 @@ export function editDialog(ctx: DialogContext, token: Token) {
     if (desc !== token.description) patch.description = desc;
     if (perms.join(' ') !== current.join(' ')) patch.permissions = perms;
     if (exp.change) patch.expiresAt = exp.expiresAt;
+    const cidrs = networks.read();
+    if ((cidrs ?? []).join(' ') !== (token.allowedCidrs ?? []).join(' ')) patch.allowedCidrs = cidrs;
     if (Object.keys(patch).length === 0) return m.close();
     const saved = await busy(form, alert, () => ctx.api.patch(token.id, patch));
     if (!saved) return;

@@ -4,6 +4,7 @@ import { Api, ApiError, type Me } from './api.ts';
 import { loadConfig, type PageConfig } from './config.ts';
 import { h, replace, uid } from './dom.ts';
 import { session } from './session.ts';
+import { activityView } from './activity.ts';
 import { tokensView } from './tokens.ts';
 import { alertRegion, announce, hideToast } from './ui.ts';
 
@@ -145,8 +146,22 @@ async function start() {
   }
   renderAccount(me);
   hideToast();
-  replace(main, me.canUseTokens ? tokensView(api, me) : noTokens(me));
-  focusMain();
+  if (!me.canUseTokens) {
+    replace(main, noTokens(me));
+    focusMain();
+    return;
+  }
+  // Two views, one page: the tokens table and the activity log.
+  const content = h('div');
+  const tabs = (['Tokens', 'Activity'] as const).map((label) =>
+    h('button', { type: 'button', class: 'tab', 'data-view': label.toLowerCase(), on: { click: () => show(label) } }, label));
+  const show = (view: 'Tokens' | 'Activity') => {
+    for (const t of tabs) t.setAttribute('aria-current', String(t.textContent === view));
+    replace(content, view === 'Tokens' ? tokensView(api, me) : activityView(api, me));
+    focusMain();
+  };
+  replace(main, h('nav', { class: 'views', 'aria-label': 'Views' }, tabs), content);
+  show('Tokens');
 }
 
 async function boot() {
