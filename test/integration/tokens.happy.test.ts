@@ -24,7 +24,7 @@ describe('tokens: happy paths', () => {
     expect(r.status).toBe(201);
     const { token, value } = r.body;
     expect(Object.keys(token).sort()).toEqual(
-      ['createdAt', 'deleteAt', 'description', 'disabledAt', 'disabledReason', 'expiresAt', 'hint', 'id', 'lastUsedAt', 'legacy',
+      ['allowedCidrs', 'createdAt', 'deleteAt', 'description', 'disabledAt', 'disabledReason', 'expiresAt', 'hint', 'id', 'lastUsedAt', 'legacy',
         'name', 'ownerId', 'permissions', 'status', 'tenantId', 'updatedAt', 'visibility'].sort(),
     );
     expect(token).toMatchObject({
