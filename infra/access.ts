@@ -39,6 +39,8 @@ export const ACCESS: Record<RouteId | JobId, FunctionAccess> = {
   deleteToken: access({ table: ['GetItem', 'DeleteItem', 'PutItem'], publish: true }),
   // The caller's projection (GetItem); a token's entries (Query on the table), the tenant's or the owner's.
   listAudit: access({ table: ['GetItem', 'Query'], query: ['auditByOwner', 'auditByTenant'] }),
+  // The reported token (GetItem), its disable (UpdateItem), the activity entry (PutItem), TokenLeaked.
+  reportLeaks: access({ table: ['GetItem', 'UpdateItem', 'PutItem'], publish: true }),
   exampleWhoami: NO_ACCESS,
   exampleEvents: NO_ACCESS,
   // Jobs (shared/routes.ts JOBS)

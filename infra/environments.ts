@@ -58,6 +58,8 @@ export interface TesseraEnvironment {
   readonly consoleSite: boolean;
   /** Route key -> permissions for APIs in other stacks that use the imported authorizer. */
   readonly extraRoutePermissions: Readonly<Record<string, readonly string[]>>;
+  /** The secret-scanning public keys for POST /v1/leaks (TESSERA_LEAK_KEYS): GitHub's document by default. */
+  readonly leakKeysUrl: string;
 }
 
 /** Revocation reaches every API within this bound at the latest (rules.md §1.6, §4.4). */
@@ -71,6 +73,7 @@ const DEFAULTS = {
   logLevel: 'INFO',
   pointInTimeRecovery: true,
   extraRoutePermissions: {},
+  leakKeysUrl: 'https://api.github.com/meta/public_keys/secret_scanning',
 } as const;
 
 export const ENVIRONMENTS: Record<EnvironmentName, TesseraEnvironment> = {

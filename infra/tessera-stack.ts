@@ -162,10 +162,14 @@ export class TesseraStack extends Stack {
         integration: new HttpLambdaIntegration(`${route.id}Integration`, this.functions.get(route.id)!.live),
         authorizer: route.auth === 'jwt' ? jwt : open,
       });
+      if (route.throttle) this.managementApi.throttleRoute(routeKey(route), route.throttle);
       if (route.auth === 'none') {
         acknowledge(created, 'AwsSolutions-APIG4', `${routeKey(route)} is public by design (rules.md §3: ${route.summary}); it reads no user data.`);
       }
     }
+
+    // The leak endpoint trusts reports signed by the keys of this document (shared/crypto/leak-keys.ts).
+    this.functions.get('reportLeaks')!.fn.addEnvironment('TESSERA_LEAK_KEYS', env.leakKeysUrl);
 
     // ---- the console page, part 2: the page and a config.json naming this API ----------------
     this.consoleSite?.deployPage({ apiBase: this.managementApi.api.apiEndpoint });

@@ -34,8 +34,8 @@ export interface GatewayDeps {
   webRoot?: string;
 }
 
-/** The largest body the stand-in reads; the handlers' own limit (64 KiB → 413) is lower. */
-const GATEWAY_BODY_LIMIT = 1024 * 1024;
+/** HTTP API's payload limit (10 MB); the handlers' own limits (64 KiB → 413, leak reports 1 MiB → 400) are lower. */
+const GATEWAY_BODY_LIMIT = 10 * 1024 * 1024;
 
 interface CompiledRoute {
   def: RouteDef & { id: string };

@@ -77,6 +77,13 @@ function routePermissionsOf(text: string): Record<string, string[]> | undefined 
   return lists ? (Object.fromEntries(entries) as Record<string, string[]>) : undefined;
 }
 
+/** Where secret-scanning public keys are: an https URL (AWS) or a file path (locally). */
+function leakKeysOf(text: string): Config['leakKeys'] | undefined {
+  if (/^https:\/\//i.test(text)) return URL.canParse(text) ? { kind: 'url', ref: text } : undefined;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text) || text.trim() === '') return undefined; // http:// and other schemes are refused
+  return { kind: 'file', ref: text };
+}
+
 const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'] as const;
 const MAX = Number.MAX_SAFE_INTEGER;
 
@@ -99,6 +106,8 @@ function readEnv(env: Env) {
     TESSERA_SDK_REQUEST_TIMEOUT_MS: r.integer('TESSERA_SDK_REQUEST_TIMEOUT_MS', 1, MAX, 3000),
     TESSERA_SDK_MAX_ATTEMPTS: r.integer('TESSERA_SDK_MAX_ATTEMPTS', 1, 5, 3),
     TESSERA_LOG_LEVEL: r.oneOf('TESSERA_LOG_LEVEL', LOG_LEVELS, 'INFO'),
+    TESSERA_LEAK_KEYS:
+      env.TESSERA_LEAK_KEYS === undefined ? undefined : r.parsed('TESSERA_LEAK_KEYS', undefined, 'must be an https:// URL or a file path', leakKeysOf),
   };
   return { values, problems: r.problems };
 }
@@ -115,6 +124,8 @@ export interface Config {
   authorizer: { cacheSeconds: number; denyCacheSeconds: number; routePermissions: Record<string, string[]> };
   sdk: { connectTimeoutMs: number; requestTimeoutMs: number; maxAttempts: number };
   logLevel: string;
+  /** Secret-scanning public keys (GitHub's format); unset: every leak report is refused (401). */
+  leakKeys?: { kind: 'url' | 'file'; ref: string };
   clock: Clock;
 }
 
@@ -141,6 +152,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       maxAttempts: e.TESSERA_SDK_MAX_ATTEMPTS,
     },
     logLevel: e.TESSERA_LOG_LEVEL,
+    leakKeys: e.TESSERA_LEAK_KEYS,
     clock,
   };
 }

@@ -8,6 +8,8 @@ import {
   CreateTokenBody,
   ErrorJson,
   HealthJson,
+  LeakReply,
+  LeakReport,
   ListTokensQuery,
   MeJson,
   PatchTokenBody,
@@ -37,6 +39,8 @@ export interface RouteDef {
   params?: z.ZodType;
   success: { status: number; schema?: z.ZodType };
   errors?: number[];
+  /** A route's own throttle in API Gateway, below the stage's. */
+  throttle?: { rateLimit: number; burstLimit: number };
 }
 
 const TOKEN_ERRORS = [400, 401, 403, 404, 409, 413, 503];
@@ -88,6 +92,13 @@ export const ROUTES = {
     method: 'GET', path: '/v1/audit', entry: 'functions/audit-list.ts', auth: 'jwt', api: 'management',
     summary: 'The activity log, newest first: the tenant\'s for administrators, the caller\'s own tokens\' otherwise',
     query: AuditQuery, success: { status: 200, schema: AuditPage }, errors: [400, 401, 403, 503],
+  },
+  reportLeaks: {
+    method: 'POST', path: '/v1/leaks', entry: 'functions/leaks-report.ts', auth: 'none', api: 'management',
+    summary: 'Secret-scanning partner endpoint: a signed report of leaked values; active Tessera tokens among them are disabled',
+    body: LeakReport, success: { status: 200, schema: LeakReply }, errors: [400, 401, 503],
+    // Unauthenticated until the signature is checked: its own, low throttle keeps floods off the store.
+    throttle: { rateLimit: 10, burstLimit: 20 },
   },
   exampleWhoami: {
     method: 'GET', path: '/example/whoami', entry: 'functions/example-whoami.ts', auth: 'tessera', api: 'example',

@@ -2,7 +2,7 @@
 // log group of bounded retention, default route throttling, and CORS from configuration.
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { CorsHttpMethod, HttpApi, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { CfnStage, CorsHttpMethod, HttpApi, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { MathExpression, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -80,6 +80,13 @@ export class LoggedHttpApi extends Construct {
         format: AccessLogFormat.custom(ACCESS_LOG_FORMAT),
       },
     });
+  }
+
+  /** A route's own throttle (stage route settings), for routes that must stay below the stage's. */
+  throttleRoute(routeKey: string, throttle: { readonly rateLimit: number; readonly burstLimit: number }): void {
+    const stage = this.stage.node.defaultChild as CfnStage;
+    const current = (stage.routeSettings ?? {}) as Record<string, unknown>;
+    stage.routeSettings = { ...current, [routeKey]: { ThrottlingRateLimit: throttle.rateLimit, ThrottlingBurstLimit: throttle.burstLimit } };
   }
 
   get url(): string {

@@ -4,7 +4,7 @@
 import { getConfig } from '../config.ts';
 import { logger } from '../log.ts';
 
-export type DomainEventType = 'TokenCreated' | 'TokenDisabled' | 'TokenRenewed' | 'TokenDeleted' | 'TokenExpiringSoon';
+export type DomainEventType = 'TokenCreated' | 'TokenDisabled' | 'TokenRenewed' | 'TokenDeleted' | 'TokenExpiringSoon' | 'TokenLeaked';
 
 export interface DomainEvent {
   detailType: DomainEventType;
@@ -19,6 +19,9 @@ export interface DomainEvent {
     reason?: string | null;
     expiresAt?: string | null;
     graceUntil?: string | null;
+    /** TokenLeaked: where the value was found, and who found it. */
+    url?: string;
+    source?: string;
   };
 }
 

@@ -17,6 +17,8 @@ export interface Request<B, Q, P> {
   params: P;
   claims: Claims;
   requestId: string;
+  /** Request headers, lower-cased. */
+  headers: Record<string, string | undefined>;
 }
 
 export interface Reply {
@@ -32,6 +34,11 @@ export interface RouteSpec<B extends Schema | undefined, Q extends Schema | unde
   body?: B;
   query?: Q;
   params?: P;
+  /**
+   * The body as raw bytes instead of parsed JSON (a signed body is verified over its bytes), with
+   * its own size limit: a larger body is a 400 VALIDATION.
+   */
+  rawBody?: { maxBytes: number };
   run: (req: Request<Out<B>, Out<Q>, Out<P>>) => Promise<Reply>;
 }
 
@@ -45,9 +52,13 @@ export function validate<S extends Schema>(schema: S, input: unknown, where: str
   throw new ValidationError(`Invalid ${where}: ${fields.map((f) => `${f.path}: ${f.message}`).join('; ')}`, fields);
 }
 
-function readBody(event: Event): unknown {
-  if (event.body === undefined || event.body === null || event.body === '') return undefined;
-  const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+function readBody(event: Event, rawBody: RouteSpec<undefined, undefined, undefined>['rawBody']): unknown {
+  const raw = event.body === undefined || event.body === null ? Buffer.alloc(0) : event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+  if (rawBody) {
+    if (raw.length > rawBody.maxBytes) throw new ValidationError(`The body is larger than ${rawBody.maxBytes} bytes.`, [{ path: 'body', message: `at most ${rawBody.maxBytes} bytes` }]);
+    return raw;
+  }
+  if (raw.length === 0) return undefined;
   if (raw.length > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES);
   // Like GitHub's API, the body is read as JSON whatever Content-Type says (curl -d sends a form type).
   try {
@@ -68,9 +79,9 @@ function claimsOf(event: Event): Claims {
 type Parsed<B, Q, P> = Event & { tessera?: Request<B, Q, P> };
 
 /** Body: size limit (413) and JSON (400). */
-const jsonBody = (): middy.MiddlewareObj<Parsed<unknown, unknown, unknown>> => ({
+const jsonBody = (rawBody: RouteSpec<undefined, undefined, undefined>['rawBody']): middy.MiddlewareObj<Parsed<unknown, unknown, unknown>> => ({
   before: async ({ event }) => {
-    event.tessera = { body: readBody(event) } as Request<unknown, unknown, unknown>;
+    event.tessera = { body: readBody(event, rawBody) } as Request<unknown, unknown, unknown>;
   },
 });
 
@@ -81,7 +92,8 @@ const validation = <B, Q, P>(spec: RouteSpec<Schema | undefined, Schema | undefi
     event.tessera = {
       requestId: event.requestContext?.requestId ?? context?.awsRequestId ?? 'unknown',
       claims: spec.auth === 'jwt' ? claimsOf(event) : { userId: '', tenantId: '' },
-      body: spec.body ? validate(spec.body, body ?? {}, 'body') : undefined,
+      body: spec.rawBody ? body : spec.body ? validate(spec.body, body ?? {}, 'body') : undefined,
+      headers: (event.headers ?? {}) as Record<string, string | undefined>,
       query: spec.query ? validate(spec.query, event.queryStringParameters ?? {}, 'query') : undefined,
       params: spec.params ? validate(spec.params, event.pathParameters ?? {}, 'path') : undefined,
     } as Request<B, Q, P>;
@@ -102,7 +114,7 @@ export function httpRoute<B extends Schema | undefined, Q extends Schema | undef
   type R = Request<Out<B>, Out<Q>, Out<P>>;
   return middy<Parsed<Out<B>, Out<Q>, Out<P>>, APIGatewayProxyResultV2>()
     .use(httpHeaderNormalizer())
-    .use(jsonBody() as middy.MiddlewareObj<Parsed<Out<B>, Out<Q>, Out<P>>>)
+    .use(jsonBody(spec.rawBody) as middy.MiddlewareObj<Parsed<Out<B>, Out<Q>, Out<P>>>)
     .use(validation<Out<B>, Out<Q>, Out<P>>(spec as RouteSpec<Schema | undefined, Schema | undefined, Schema | undefined>))
     .use(errorEnvelope() as middy.MiddlewareObj<Parsed<Out<B>, Out<Q>, Out<P>>, APIGatewayProxyResultV2>)
     .handler(async (event) => {

@@ -131,7 +131,7 @@ export const TokenJson = z
     legacy: z.boolean(),
     permissions: z.array(permission).nullable(),
     status: z.enum(STATUSES),
-    disabledReason: z.enum(['manual', 'owner_disabled', 'owner_sso', 'owner_deleted', 'permissions_revoked']).nullable(),
+    disabledReason: z.enum(['manual', 'owner_disabled', 'owner_sso', 'owner_deleted', 'permissions_revoked', 'leaked']).nullable(),
     allowedCidrs: z.array(z.string()).nullable().meta({ description: 'Source networks the token may be used from; null when unrestricted.' }),
     expiresAt: nullableTime,
     disabledAt: nullableTime,
@@ -211,6 +211,34 @@ export const AuditEntryJson = z
 
 export const AuditPage = z.object({ items: z.array(AuditEntryJson), nextCursor: z.string().nullable() }).meta({ id: 'AuditPage' });
 
+/** GitHub's secret-scanning partner payload (docs.github.com, "Secret scanning partner program"). */
+export const MAX_LEAK_REPORT_BYTES = 1024 * 1024;
+export const MAX_LEAK_REPORT_ENTRIES = 1000;
+const reportText = (max: number) => z.string().max(max, `at most ${max} characters`);
+
+export const LeakReport = z
+  .array(
+    z.object({
+      token: reportText(1024).min(1, 'must not be empty'),
+      type: reportText(256),
+      url: reportText(2048),
+      source: reportText(256),
+    }),
+  )
+  .max(MAX_LEAK_REPORT_ENTRIES, `at most ${MAX_LEAK_REPORT_ENTRIES} entries`)
+  .meta({ id: 'LeakReport', description: 'Signed with ECDSA P-256 / SHA-256 over the raw body: Github-Public-Key-Signature (base64), Github-Public-Key-Identifier.' });
+
+export const LeakReply = z
+  .array(
+    z.object({
+      token_hash: z.string().meta({ description: 'SHA-256 of the reported value, hex; the value itself is never echoed.' }),
+      token_type: z.string(),
+      label: z.enum(['true_positive', 'false_positive']),
+    }),
+  )
+  .meta({ id: 'LeakReply' });
+
+export type LeakReportInput = z.infer<typeof LeakReport>;
 export type AuditQueryInput = z.infer<typeof AuditQuery>;
 export type AuditEntryJsonShape = z.infer<typeof AuditEntryJson>;
 export type CreateTokenInput = z.infer<typeof CreateTokenBody>;

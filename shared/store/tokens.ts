@@ -12,7 +12,7 @@ import { TABLE } from './table.ts';
 import { fromUserItem, type UserRecord } from './users.ts';
 
 export type Visibility = 'private' | 'shared';
-export type DisabledReason = 'manual' | 'owner_disabled' | 'owner_sso' | 'owner_deleted' | 'permissions_revoked';
+export type DisabledReason = 'manual' | 'owner_disabled' | 'owner_sso' | 'owner_deleted' | 'permissions_revoked' | 'leaked';
 
 export interface TokenRecord {
   id: string;

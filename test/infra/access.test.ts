@@ -37,5 +37,6 @@ describe('access table', () => {
     expect(grantableActions(ACCESS.listAudit).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
     expect(ACCESS.listAudit.query).toEqual(['auditByOwner', 'auditByTenant']);
     expect(grantableActions(ACCESS.ttlRemovals)).toEqual(['dynamodb:PutItem']);
+    expect(grantableActions(ACCESS.reportLeaks).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'events:PutEvents']);
   });
 });

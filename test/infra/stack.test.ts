@@ -320,6 +320,19 @@ describe.each(ENVIRONMENT_NAMES)('%s stack', (name: EnvironmentName) => {
       });
     });
 
+    it('throttles the unauthenticated leak route below the stage, and points it at the configured key document', () => {
+      const stageId = s.stack.getLogicalId(s.stack.managementApi.stage.node.defaultChild as never);
+      expect(s.json.Resources[stageId].Properties!.RouteSettings).toEqual({
+        'POST /v1/leaks': { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
+      });
+      expect(10).toBeLessThan(s.config.throttle.rateLimit);
+      const fnId = s.stack.getLogicalId(s.stack.functions.get('reportLeaks')!.fn.node.defaultChild as never);
+      expect(s.json.Resources[fnId].Properties!.Environment.Variables.TESSERA_LEAK_KEYS).toBe('https://api.github.com/meta/public_keys/secret_scanning');
+      const others = [...s.stack.functions].filter(([id]) => id !== 'reportLeaks')
+        .filter(([, f]) => s.json.Resources[s.stack.getLogicalId(f.fn.node.defaultChild as never)].Properties!.Environment?.Variables?.TESSERA_LEAK_KEYS);
+      expect(others).toEqual([]);
+    });
+
     it('streams old images from the table to ttl-removals, filtered to TTL removals of tokens, with a failure queue', () => {
       s.template.hasResourceProperties('AWS::DynamoDB::Table', { StreamSpecification: { StreamViewType: 'OLD_IMAGE' } });
       const tableId = s.stack.getLogicalId(s.stack.store.table.node.defaultChild as never);

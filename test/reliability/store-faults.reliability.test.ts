@@ -2,6 +2,10 @@
 // connection or a 500 injected at each store call a route makes, the route answers 503
 // UNAVAILABLE with Retry-After or succeeds; a 503 leaves the store exactly as it was; the same
 // request retried afterwards succeeds. The cascade survives a crash at every step.
+import { generateKeyPairSync, sign } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ROUTE_LIST } from '../../shared/routes.ts';
 import { sha256Hex } from '../../shared/token-value.ts';
@@ -15,6 +19,10 @@ vi.hoisted(() => {
 
 let app: TestApp;
 let faults: FaultInjector;
+// A secret-scanning key of our own, so leak reports can be signed (POST /v1/leaks).
+const leakKey = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+const leakKeyFile = join(mkdtempSync(join(tmpdir(), 'tessera-faults-')), 'keys.json');
+writeFileSync(leakKeyFile, JSON.stringify({ public_keys: [{ key_identifier: 'k', key: leakKey.publicKey.export({ type: 'spki', format: 'pem' }), is_current: true }] }));
 let bob: string;
 let alice: string;
 
@@ -27,6 +35,7 @@ beforeAll(async () => {
       TESSERA_SDK_CONNECT_TIMEOUT_MS: '1000',
       // Every verification reads the store.
       TESSERA_AUTH_CACHE_SECONDS: '0',
+      TESSERA_LEAK_KEYS: leakKeyFile,
     },
   });
   faults = await installFaults();
@@ -105,6 +114,17 @@ const CASES: RouteCase[] = [
   },
   { route: 'listAudit', prepare: async () => ({ method: 'GET', path: `/v1/audit?tokenId=${await fresh()}`, jwt: bob }), success: 200 },
   { route: 'listAudit (tenant)', prepare: async () => ({ method: 'GET', path: '/v1/audit?limit=5', jwt: alice }), success: 200 },
+  {
+    route: 'reportLeaks',
+    prepare: async () => {
+      const { value } = await app.createToken(bob);
+      const body = JSON.stringify([{ token: value, type: 'tessera', url: 'https://github.com/o/r/blob/x/f', source: 'content' }]);
+      const signature = sign('sha256', Buffer.from(body), leakKey.privateKey).toString('base64');
+      return { method: 'POST', path: '/v1/leaks', body: JSON.parse(body), headers: { 'github-public-key-identifier': 'k', 'github-public-key-signature': signature } };
+    },
+    success: 200,
+    check: async (r) => expect(r.body[0].label).toBe('true_positive'),
+  },
   {
     route: 'legacy-import (local)',
     prepare: async () => {

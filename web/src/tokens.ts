@@ -16,6 +16,7 @@ const REASONS: Record<string, string> = {
   owner_sso: 'owner switched to SSO',
   owner_deleted: 'owner deleted',
   permissions_revoked: 'owner lost its permissions',
+  leaked: 'reported as leaked',
 };
 
 const STATUS_LABEL: Record<Token['status'], string> = { enabled: 'Enabled', disabled: 'Disabled', expired: 'Expired' };

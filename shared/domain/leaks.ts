@@ -1,0 +1,87 @@
+// Leaked-token reports (docs/rules.md §1.15): GitHub's secret-scanning partner endpoint. A report
+// is believed only when its signature verifies over the raw body; then every reported value that
+// is an active Tessera token is disabled at once (disabledReason leaked), recorded in the activity
+// log with the URL where it was found, and announced to its owner by a TokenLeaked event. The
+// answer labels each value by its SHA-256 and never echoes it.
+import { createHash } from 'node:crypto';
+import { getConfig } from '../config.ts';
+import { ConflictError, UnauthenticatedError } from '../errors.ts';
+import { reportSignedBy } from '../crypto/leak-keys.ts';
+import { publish, type DomainEvent } from '../events/publish.ts';
+import { validate } from '../http/middleware.ts';
+import { LeakReport, type LeakReportInput } from '../http/schemas.ts';
+import { ConditionFailed } from '../store/client.ts';
+import { getToken, updateToken, type TokenRecord } from '../store/tokens.ts';
+import { hashesEqual, hashValue, parseValue } from '../token-value.ts';
+import { ValidationError } from '../errors.ts';
+import { recordActivity, systemActor } from './audit.ts';
+import { statusOf } from './lifecycle.ts';
+
+export type LeakLabel = 'true_positive' | 'false_positive';
+
+export interface LeakVerdict {
+  token_hash: string;
+  token_type: string;
+  label: LeakLabel;
+}
+
+const MAX_ATTEMPTS = 5;
+
+/** The signature first (401, nothing read), then the payload (400, nothing changed), then each value. */
+export async function handleLeakReport(body: Buffer, headers: Record<string, string | undefined>): Promise<LeakVerdict[]> {
+  const signed = await reportSignedBy(body, headers['github-public-key-identifier'], headers['github-public-key-signature']);
+  if (!signed) throw new UnauthenticatedError('The report is not signed by a known secret-scanning key.');
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new ValidationError('The body is not valid JSON.');
+  }
+  const report: LeakReportInput = validate(LeakReport, json, 'body');
+  const verdicts: LeakVerdict[] = [];
+  for (const entry of report) {
+    const leaked = await revokeLeaked(entry);
+    verdicts.push({ token_hash: createHash('sha256').update(entry.token).digest('hex'), token_type: entry.type, label: leaked ? 'true_positive' : 'false_positive' });
+  }
+  return verdicts;
+}
+
+/** Whether the value is one of this token's (the current one, or the one still in its grace period). */
+function valueOf(token: TokenRecord, value: string, nowMs: number): boolean {
+  const hash = hashValue(value);
+  if (hashesEqual(hash, token.hash ?? undefined)) return true;
+  return token.prevHashUntil !== null && Date.parse(token.prevHashUntil) > nowMs && hashesEqual(hash, token.prevHash ?? undefined);
+}
+
+/**
+ * Disables the token the value belongs to when it is active. A value already reported (the token
+ * disabled as leaked) is still a true positive and changes nothing more, so a replayed report
+ * gets the same answer and writes nothing.
+ */
+async function revokeLeaked(entry: LeakReportInput[number]): Promise<boolean> {
+  const parsed = parseValue(entry.token);
+  if (!parsed) return false;
+  for (let attempt = 1; ; attempt++) {
+    const nowMs = getConfig().clock.now();
+    const token = await getToken(parsed.tokenId, true);
+    if (!token || token.ownerRef !== parsed.ownerRef || !valueOf(token, entry.token, nowMs)) return false;
+    if (token.disabledReason === 'leaked' && token.disabledAt) return true;
+    if (statusOf(token, nowMs) !== 'enabled') return false;
+    const at = new Date(nowMs).toISOString();
+    let saved: TokenRecord;
+    try {
+      saved = await updateToken({ ...token, disabledAt: at, disabledReason: 'leaked', updatedAt: at }, token.version);
+    } catch (e) {
+      if (!(e instanceof ConditionFailed)) throw e;
+      if (attempt >= MAX_ATTEMPTS) throw new ConflictError('The token changed concurrently; retry the report.');
+      continue;
+    }
+    await recordActivity(saved, { action: 'disabled', actor: systemActor('leak_report'), reason: 'leaked', url: entry.url, at });
+    const detail = { tenantId: saved.tenantId, tokenId: saved.id, ownerId: saved.ownerId, name: saved.name, visibility: saved.visibility, at };
+    await publish(
+      { detailType: 'TokenDisabled', detail: { ...detail, reason: 'leaked' } } satisfies DomainEvent,
+      { detailType: 'TokenLeaked', detail: { ...detail, url: entry.url, source: entry.source } } satisfies DomainEvent,
+    );
+    return true;
+  }
+}
