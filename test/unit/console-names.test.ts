@@ -34,6 +34,7 @@ const token = (name: string, description: string | null, ownerId = 'bob'): Token
   permissions: ['events:read'],
   status: 'enabled',
   disabledReason: null,
+  allowedCidrs: null,
   expiresAt: null,
   disabledAt: null,
   deleteAt: null,
