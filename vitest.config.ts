@@ -7,7 +7,7 @@ export default defineConfig({
     setupFiles: ['test/setup-env.ts'],
     pool: 'forks',
     maxWorkers: 2,
-    testTimeout: 20_000,
+    testTimeout: 60_000,
     hookTimeout: 120_000,
     reporters: ['default'],
   },
