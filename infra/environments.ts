@@ -156,7 +156,7 @@ const int = (key: string, value: unknown): number => {
 
 /** The environment `name`, with context overrides applied and validated. */
 export function resolveEnvironment(name: unknown, context: Context = {}): TesseraEnvironment {
-  const key = String(name ?? 'dev');
+  const key = name === undefined ? 'dev' : typeof name === 'string' ? name : JSON.stringify(name);
   if (!(ENVIRONMENT_NAMES as readonly string[]).includes(key)) {
     throw new EnvironmentError(`Unknown environment "${key}". Valid names: ${ENVIRONMENT_NAMES.join(', ')} (pass -c env=<name>).`);
   }

@@ -19,6 +19,9 @@ import { ROUTE_LIST, routeKey, type RouteDef } from '../shared/routes.ts';
 import type { LocalBus } from './bus.ts';
 import type { JwtKeys } from './keys.ts';
 import { headersOf, httpEventV2, lambdaContext } from './lambda.ts';
+import { DEMO_USERS } from './seed.ts';
+
+const DEMO_SIGN_IN = DEMO_USERS.map(({ tenantId, userId, role, authMethod }) => ({ tenantId, userId, role, authMethod }));
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyHandler = (event: any, context: any) => Promise<any>;
@@ -75,7 +78,7 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
 function sendResult(res: ServerResponse, result: unknown) {
   if (result && typeof result === 'object' && 'statusCode' in result) {
     const r = result as { statusCode: number; headers?: Record<string, string>; body?: string; isBase64Encoded?: boolean };
-    res.writeHead(r.statusCode, { 'content-type': 'application/json', ...(r.headers ?? {}) });
+    res.writeHead(r.statusCode, { 'content-type': 'application/json', ...r.headers });
     res.end(r.body ? (r.isBase64Encoded ? Buffer.from(r.body, 'base64') : r.body) : undefined);
     return;
   }
@@ -136,8 +139,9 @@ export function createGateway(deps: GatewayDeps): Server {
         return true;
       }
       case 'GET /config.json':
-        // What a deployed console page gets from CDK; locally it talks to this origin.
-        send(res, 200, { apiBase: '', localSignIn: true, environment: 'local' }, { 'cache-control': 'no-cache' });
+        // What a deployed console page gets from CDK; locally it talks to this origin and offers
+        // the demo users, which only this local file names (the page's bundle carries none).
+        send(res, 200, { apiBase: '', localSignIn: true, environment: 'local', demoUsers: DEMO_SIGN_IN }, { 'cache-control': 'no-cache' });
         return true;
       case 'GET /_local/jwks.json':
         send(res, 200, { keys: [deps.jwt.publicJwk] });
@@ -279,6 +283,7 @@ export function createGateway(deps: GatewayDeps): Server {
     return true;
   }
 
+  // oxlint-disable-next-line typescript/no-misused-promises -- the body catches every error and answers it
   return createServer(async (req, res) => {
     const requestId = `req_${randomUUID()}`;
     try {

@@ -32,8 +32,14 @@ Press Ctrl-C to stop.`);
     await app.close();
     process.exit(0);
   };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  const onSignal = () => {
+    stop().catch((error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    });
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 } catch (e) {
   if (e instanceof StoreLockedError) {
     console.error(`tessera: ${e.message}`);

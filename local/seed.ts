@@ -2,8 +2,6 @@
 // on restart are harmless (same versions).
 import type { LocalBus } from './bus.ts';
 
-export const DEMO_TENANT = 'acme';
-
 export const DEMO_USERS = [
   { tenantId: 'acme', userId: 'alice', role: 'admin', authMethod: 'password', email: 'alice@acme.example' },
   { tenantId: 'acme', userId: 'bob', role: 'analyst', authMethod: 'password', email: 'bob@acme.example' },

@@ -23,5 +23,3 @@ export class OffsetClock implements Clock {
 
 /** The process-wide clock. In AWS nothing moves it; locally /_local/time does. */
 export const clock = new OffsetClock();
-
-export const iso = (ms: number): string => new Date(ms).toISOString();

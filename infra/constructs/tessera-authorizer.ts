@@ -22,7 +22,7 @@ import { CfnStage as CfnHttpStage, HttpApi, type IHttpApi, type IHttpRouteAuthor
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { Alias, Function as LambdaFunction, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { encodeStageMap, STAGE_PERMISSIONS_VARIABLE } from '../../shared/authorizer-events.ts';
+import { encodeStageMap, STAGE_PERMISSIONS_VARIABLE } from '../../shared/route-permissions.ts';
 
 export type RoutePermissions = Readonly<Record<string, readonly string[]>>;
 

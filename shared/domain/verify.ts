@@ -5,7 +5,7 @@
 // mistyped values are refused before any read. A legacy UUID+secret needs two reads (the
 // credential does not name its owner). Decisions are cached per container on the service
 // clock: acceptances for cacheSeconds, denials never longer.
-import { decodeStageMap, STAGE_PERMISSIONS_VARIABLE, type PermissionMap } from '../authorizer-events.ts';
+import { decodeStageMap, STAGE_PERMISSIONS_VARIABLE, type PermissionMap } from '../route-permissions.ts';
 import { getConfig } from '../config.ts';
 import { addressAllowed } from '../networks.ts';
 import { logger } from '../log.ts';

@@ -40,7 +40,7 @@ export async function startTestApp(options: LocalOptions = {}): Promise<TestApp>
     ...options,
   });
   const request: TestApp['request'] = async (method, path, opts = {}) => {
-    const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+    const headers: Record<string, string> = { ...opts.headers };
     if (opts.jwt) headers.authorization = `Bearer ${opts.jwt}`;
     let body: string | undefined = opts.raw;
     if (opts.body !== undefined) {

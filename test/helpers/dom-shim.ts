@@ -27,7 +27,7 @@ export class ShimNode {
     return child;
   }
   replaceChildren(...children: (ShimNode | string)[]): void {
-    for (const c of [...this.childNodes]) this.removeChild(c);
+    while (this.childNodes.length > 0) this.removeChild(this.childNodes[0]!);
     this.append(...children);
   }
   get textContent(): string {

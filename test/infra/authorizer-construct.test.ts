@@ -7,7 +7,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { TesseraAuthorizer } from '../../infra/constructs/tessera-authorizer.ts';
-import { decodeStageMap, encodeStageMap, STAGE_PERMISSIONS_VARIABLE } from '../../shared/authorizer-events.ts';
+import { decodeStageMap, encodeStageMap, STAGE_PERMISSIONS_VARIABLE } from '../../shared/route-permissions.ts';
 
 const ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:tessera-authorizer:live';
 

@@ -1,7 +1,7 @@
 // An API in another stack gives the imported authorizer its own permission map through its
 // stage (stage variable tesseraPermissions, written by the TesseraAuthorizer construct).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeStageMap, STAGE_PERMISSIONS_VARIABLE } from '../../shared/authorizer-events.ts';
+import { encodeStageMap, STAGE_PERMISSIONS_VARIABLE } from '../../shared/route-permissions.ts';
 import { httpV2Event, restRequestEvent } from '../fixtures/aws/events.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 

@@ -151,7 +151,7 @@ const headersArb = fc
     { requiredKeys: [] },
   )
   .map(({ authorization, legacy, extra, ...rest }) => {
-    const h: Record<string, string> = { ...(extra ?? {}), ...(legacy ?? {}), ...rest };
+    const h: Record<string, string> = { ...extra, ...legacy, ...rest };
     if (authorization !== undefined) h.authorization = authorization;
     return h;
   });

@@ -65,10 +65,10 @@ export const GATEWAY_BODIES: Record<number, string> = {
 export type EnvelopeKind = 'tessera' | 'gateway';
 
 /** Which envelope a 4xx/5xx answer is in, or a description of what is wrong with it. */
-export function envelopeOf(status: number, body: unknown): EnvelopeKind | string {
+export function envelopeOf(status: number, body: unknown): string {
   if (body && typeof body === 'object' && 'error' in body) {
     const e = (body as { error: Record<string, unknown> }).error;
-    if (Object.keys(body).length !== 1) return `extra top-level keys: ${Object.keys(body)}`;
+    if (Object.keys(body).length !== 1) return `extra top-level keys: ${Object.keys(body).join(',')}`;
     if (typeof e.code !== 'string' || typeof e.message !== 'string' || typeof e.requestId !== 'string' || !e.requestId) {
       return `incomplete envelope: ${JSON.stringify(body)}`;
     }

@@ -10,7 +10,7 @@ export interface DialogContext {
   me: Me;
   /** Reloads the table; focusKey names the control to focus afterwards. */
   changed(message: string, focusKey?: string): Promise<void>;
-  fallbackFocus(): HTMLElement | null;
+  fallbackFocus: () => HTMLElement | null;
 }
 
 // ---------------------------------------------------------------- permission picker

@@ -2,19 +2,22 @@
 type Child = Node | string | number | null | undefined | false | Child[];
 type Props = Record<string, unknown> & { on?: Record<string, (e: Event) => void> };
 
+/** Attribute text: strings and numbers as they are; anything else as JSON, never "[object Object]". */
+const text = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : JSON.stringify(v));
+
 export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: Props | null = null, ...children: Child[]): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   for (const [key, value] of Object.entries(props ?? {})) {
     if (key === 'on') {
       for (const [type, fn] of Object.entries(value as Record<string, (e: Event) => void>)) el.addEventListener(type, fn);
     } else if (key === 'value' && 'value' in el) {
-      (el as HTMLInputElement).value = String(value ?? '');
+      (el as HTMLInputElement).value = value === null || value === undefined ? '' : text(value);
     } else if (key === 'checked' || key === 'selected') {
       (el as unknown as Record<string, boolean>)[key] = Boolean(value);
     } else if (value === true) {
       el.setAttribute(key, '');
     } else if (value !== false && value !== null && value !== undefined) {
-      el.setAttribute(key, String(value));
+      el.setAttribute(key, text(value));
     }
   }
   append(el, children);

@@ -1,5 +1,4 @@
 // The "API tokens" console page: sign in, then the tokens table, or the reason the user has none.
-import { DEMO_USERS } from '../../local/seed.ts';
 import { Api, ApiError, type Me } from './api.ts';
 import { loadConfig, type PageConfig } from './config.ts';
 import { h, replace, uid } from './dom.ts';
@@ -45,13 +44,14 @@ function showSignIn(reason?: unknown) {
   // Local: one button per demo user, and any other user id (e.g. one sent through /_local/events).
   let local: HTMLElement | null = null;
   if (config.localSignIn) {
-    const tenants = [...new Set(DEMO_USERS.map((u) => u.tenantId))];
+    const users = config.demoUsers;
+    const tenants = [...new Set(users.map((u) => u.tenantId))];
     const picker = h('div', { class: 'user-picker' },
       tenants.map((tenant) => {
         const id = uid('tenant');
         return h('div', { role: 'group', 'aria-labelledby': id },
           h('h3', { id }, `Tenant ${tenant}`),
-          h('ul', { class: 'users' }, DEMO_USERS.filter((u) => u.tenantId === tenant).map((u) =>
+          h('ul', { class: 'users' }, users.filter((u) => u.tenantId === tenant).map((u) =>
             h('li', null, h('button', {
               type: 'button', class: 'user', 'data-user': u.userId,
               on: { click: (e: Event) => void signIn(async () => (await api.localLogin(u.tenantId, u.userId)).accessToken, e.currentTarget as HTMLElement) },
@@ -69,8 +69,9 @@ function showSignIn(reason?: unknown) {
     other.addEventListener('submit', (e) => {
       e.preventDefault();
       const data = new FormData(other);
-      const tenant = String(data.get('tenant')).trim();
-      const user = String(data.get('user')).trim();
+      const field = (name: string) => { const v = data.get(name); return typeof v === 'string' ? v.trim() : ''; };
+      const tenant = field('tenant');
+      const user = field('user');
       if (tenant && user) void signIn(async () => (await api.localLogin(tenant, user)).accessToken, other);
     });
     local = h('section', { class: 'card' },
