@@ -41,7 +41,7 @@ const building = new Map<string, Promise<Record<string, string>>>();
 
 /** The bundle of each function (id -> absolute .mjs path), built if missing or stale. */
 export function functionBundles(functions: FunctionEntry[]): Promise<Record<string, string>> {
-  const key = createHash('sha256').update(JSON.stringify(functions.map((f) => [f.id, f.entry]).sort())).digest('hex').slice(0, 16);
+  const key = createHash('sha256').update(JSON.stringify(functions.map((f) => [f.id, f.entry]).sort(([a], [b]) => a.localeCompare(b)))).digest('hex').slice(0, 16);
   let pending = building.get(key);
   if (!pending) {
     pending = buildIfStale(key, functions).finally(() => building.delete(key));

@@ -133,8 +133,8 @@ function forward(upstream: URL, req: IncomingMessage, raw: Buffer): Promise<Stor
 /** An AWS JSON-protocol endpoint with the interceptor chain; `terminal` answers what passes it. */
 export interface AwsJsonEndpoint {
   readonly endpoint: string;
-  use(interceptor: Interceptor): () => void;
-  close(): Promise<void>;
+  readonly use: (interceptor: Interceptor) => () => void;
+  readonly close: () => Promise<void>;
 }
 
 export async function startStoreProxy(options: { upstream: string; port?: number }): Promise<StoreProxy> {
