@@ -64,6 +64,7 @@ export const INIT_ENV = {
   TESSERA_JWT_ISSUER: 'https://issuer.example/',
   TESSERA_JWT_AUDIENCE: 'tessera',
   TESSERA_KEY_SOURCE: 'kms:alias/tessera',
+  TESSERA_MAC_KEYS: 'kms:alias/tessera-mac',
   TESSERA_ROUTE_PERMISSIONS: '{"GET /example/events":["events:read"]}',
   AWS_REGION: 'us-east-1',
   AWS_LAMBDA_FUNCTION_NAME: 'tessera-authorizer',

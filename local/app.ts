@@ -11,6 +11,7 @@ import { setEventSink } from '../shared/events/publish.ts';
 import { logger } from '../shared/log.ts';
 import { JOBS, ROUTE_LIST, permissionMap } from '../shared/routes.ts';
 import { resetStore } from '../shared/store/client.ts';
+import { resetMacKeys } from '../shared/crypto/mac.ts';
 import { resetVault } from '../shared/crypto/vault.ts';
 import { LocalBus } from './bus.ts';
 import { createGateway } from './gateway.ts';
@@ -73,6 +74,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalApp> 
       TESSERA_JWT_ISSUER: LOCAL_ISSUER,
       TESSERA_JWT_AUDIENCE: LOCAL_AUDIENCE,
       TESSERA_KEY_SOURCE: `file:${ensureKeyRing(dataDir)}`,
+      TESSERA_MAC_KEYS: `file:${ensureKeyRing(dataDir)}`,
       TESSERA_ROUTE_PERMISSIONS: JSON.stringify(permissionMap('example')),
       AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
       ...options.env,
@@ -80,6 +82,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalApp> 
     resetConfig();
     resetStore();
     resetVault();
+    resetMacKeys();
     getConfig();
     await ensureTable(endpoint, tableName);
 

@@ -64,6 +64,15 @@ function keySourceOf(text: string): Config['keySource'] | undefined {
   return { kind: kind as 'file' | 'kms', ref: rest.join(':') };
 }
 
+/** file:<key ring> or kms:<HMAC key ARN>[,<older ARN>...] (the first signs, all verify). */
+function macKeysOf(text: string): Config['macKeys'] | undefined {
+  const file = /^file:(.+)$/.exec(text);
+  if (file) return { kind: 'file', refs: [file[1]] };
+  const kms = /^kms:(.+)$/.exec(text);
+  const refs = kms?.[1].split(',').map((r) => r.trim());
+  return refs && refs.every((r) => r.length > 0) ? { kind: 'kms', refs } : undefined;
+}
+
 function routePermissionsOf(text: string): Record<string, string[]> | undefined {
   let value: unknown;
   try {
@@ -96,6 +105,13 @@ function readEnv(env: Env) {
     TESSERA_JWT_ISSUER: r.required('TESSERA_JWT_ISSUER'),
     TESSERA_JWT_AUDIENCE: r.required('TESSERA_JWT_AUDIENCE'),
     TESSERA_KEY_SOURCE: r.parsed('TESSERA_KEY_SOURCE', undefined, 'must be file:<path> (local key ring) or kms:<key id or ARN>', keySourceOf)!,
+    // Locally the MAC keys come from the same key ring as the sealing keys; in AWS from a KMS HMAC key.
+    TESSERA_MAC_KEYS: r.parsed(
+      'TESSERA_MAC_KEYS',
+      env.TESSERA_KEY_SOURCE?.startsWith('file:') ? env.TESSERA_KEY_SOURCE : undefined,
+      'must be file:<key ring path> or kms:<HMAC key ARN>[,<older ARN>...] (required when TESSERA_KEY_SOURCE is kms:)',
+      macKeysOf,
+    )!,
     TESSERA_EVENT_BUS: env.TESSERA_EVENT_BUS,
     TESSERA_IDENTITY_SOURCE: r.text('TESSERA_IDENTITY_SOURCE', 'tessera.identity'),
     TESSERA_EVENT_SOURCE: r.text('TESSERA_EVENT_SOURCE', 'tessera.tokens'),
@@ -118,6 +134,8 @@ export interface Config {
   region: string;
   jwt: { issuer: string; audience: string };
   keySource: { kind: 'file' | 'kms'; ref: string };
+  /** Keys of the keyed MACs (cursors, value tags): shared/crypto/mac.ts. */
+  macKeys: { kind: 'file' | 'kms'; refs: string[] };
   eventBus?: string;
   identitySource: string;
   eventSource: string;
@@ -142,6 +160,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     region: e.AWS_REGION,
     jwt: { issuer: e.TESSERA_JWT_ISSUER, audience: e.TESSERA_JWT_AUDIENCE },
     keySource: e.TESSERA_KEY_SOURCE,
+    macKeys: e.TESSERA_MAC_KEYS,
     eventBus: e.TESSERA_EVENT_BUS || undefined,
     identitySource: e.TESSERA_IDENTITY_SOURCE,
     eventSource: e.TESSERA_EVENT_SOURCE,

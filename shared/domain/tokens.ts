@@ -12,6 +12,7 @@ import {
 } from '../errors.ts';
 import { publish, type DomainEvent } from '../events/publish.ts';
 import type { CreateTokenInput, ListTokensInput, PatchTokenInput, RenewTokenInput, TokenJsonShape } from '../http/schemas.ts';
+import { decodeCursor, encodeCursor } from '../http/cursor.ts';
 import { newId } from '../ids.ts';
 import { ConditionFailed } from '../store/client.ts';
 import { CREATED_SK_PATTERN } from '../store/keys.ts';
@@ -153,50 +154,19 @@ export async function revealValue(actor: Actor, id: string): Promise<{ value: st
 
 // ---- list ----------------------------------------------------------------------------------
 
-interface CursorBody {
-  v: 1;
-  after: string;
-  q: string;
-}
-
-const queryFingerprint = (actor: Actor, q: ListTokensInput) => [actor.tenantId, actor.userId, q.owner ?? '', q.status ?? ''].join('\u0000');
-
-function encodeCursor(after: string, fingerprint: string): string {
-  return Buffer.from(JSON.stringify({ v: 1, after, q: hashFingerprint(fingerprint) } satisfies CursorBody)).toString('base64url');
-}
-
-function hashFingerprint(text: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619) >>> 0;
-  return h.toString(36);
-}
-
-function decodeCursor(cursor: string, fingerprint: string): string {
-  const bad = () => new ValidationError('The cursor is not valid for this list.', [{ path: 'cursor', message: 'not a cursor of this list' }]);
-  let body: Partial<CursorBody>;
-  try {
-    if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw bad();
-    body = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw bad();
-  }
-  if (!body || body.v !== 1 || typeof body.after !== 'string' || !CREATED_SK_PATTERN.test(body.after) || body.q !== hashFingerprint(fingerprint)) {
-    throw bad();
-  }
-  return body.after;
-}
-
 export async function listTokens(actor: Actor, q: ListTokensInput): Promise<{ items: TokenJsonShape[]; nextCursor: string | null }> {
-  const fingerprint = queryFingerprint(actor, q);
-  const after = q.cursor ? decodeCursor(q.cursor, fingerprint) : undefined;
+  // A cursor is bound to the caller, the tenant and every filter (not to the page size).
+  const { cursor, limit, ...filters } = q;
+  const scope = { list: 'tokens', tenantId: actor.tenantId, userId: actor.userId, query: filters };
+  const after = cursor ? await decodeCursor(scope, cursor, (p) => CREATED_SK_PATTERN.test(p)) : undefined;
   // A non-administrator asking for someone else's tokens sees none (they do not exist for them).
   if (q.owner && q.owner !== actor.userId && !actor.isAdmin) return { items: [], nextCursor: null };
   const at = now();
   const where = q.owner || !actor.isAdmin
     ? { index: 'byOwner' as const, ownerRef: ownerRefOf(actor.tenantId, q.owner ?? actor.userId) }
     : { index: 'byTenant' as const, tenantId: actor.tenantId };
-  const page = await storeList(where, q.limit, after, (t) => canSee(actor, t) && (!q.status || statusOf(t, at) === q.status));
-  return { items: page.items.map((t) => toJson(t, at)), nextCursor: page.after ? encodeCursor(page.after, fingerprint) : null };
+  const page = await storeList(where, limit, after, (t) => canSee(actor, t) && (!q.status || statusOf(t, at) === q.status));
+  return { items: page.items.map((t) => toJson(t, at)), nextCursor: page.after ? await encodeCursor(scope, page.after) : null };
 }
 
 // ---- change --------------------------------------------------------------------------------

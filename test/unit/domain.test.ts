@@ -100,11 +100,16 @@ describe('cascade decisions (§1.10)', () => {
 });
 
 describe('configuration', () => {
-  const env = { TESSERA_TABLE: 'tbl', TESSERA_JWT_ISSUER: 'https://issuer/', TESSERA_JWT_AUDIENCE: 'aud', TESSERA_KEY_SOURCE: 'kms:arn:aws:kms:x' };
+  const env = { TESSERA_TABLE: 'tbl', TESSERA_JWT_ISSUER: 'https://issuer/', TESSERA_JWT_AUDIENCE: 'aud', TESSERA_KEY_SOURCE: 'kms:arn:aws:kms:x', TESSERA_MAC_KEYS: 'kms:arn:aws:kms:mac' };
   it('fails at once, naming every bad value', () => {
     expect(() => parseConfig({})).toThrow(/TESSERA_TABLE.*TESSERA_JWT_ISSUER/s);
     expect(() => parseConfig({ ...env, TESSERA_KEY_SOURCE: 'plain' })).toThrow(/TESSERA_KEY_SOURCE/);
     expect(() => parseConfig({ ...env, TESSERA_ROUTE_PERMISSIONS: '{bad' })).toThrow(/TESSERA_ROUTE_PERMISSIONS/);
+    // MAC keys: from the local ring by default, required with KMS, a list of KMS keys for rotation.
+    expect(() => parseConfig({ ...env, TESSERA_MAC_KEYS: undefined })).toThrow(/TESSERA_MAC_KEYS/);
+    expect(() => parseConfig({ ...env, TESSERA_MAC_KEYS: 'kms:a,,b' })).toThrow(/TESSERA_MAC_KEYS/);
+    expect(parseConfig({ ...env, TESSERA_MAC_KEYS: 'kms:new, old' }).macKeys).toEqual({ kind: 'kms', refs: ['new', 'old'] });
+    expect(parseConfig({ ...env, TESSERA_KEY_SOURCE: 'file:/r.json', TESSERA_MAC_KEYS: undefined }).macKeys).toEqual({ kind: 'file', refs: ['/r.json'] });
   });
   it('never caches denials longer than acceptances, and bounds the SDK', () => {
     const c = parseConfig({ ...env, TESSERA_AUTH_CACHE_SECONDS: '3', TESSERA_AUTH_DENY_CACHE_SECONDS: '9' });
