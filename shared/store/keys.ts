@@ -42,5 +42,10 @@ export const auditKeys = {
 
 export const AUDIT_SK_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#aud_[0-9A-Za-z]{17}$/;
 
+export const idempotencyKeys = {
+  /** One record per caller and Idempotency-Key: `callerKey` is SHA-256(tenant, user, key), base64url. */
+  record: (callerKey: string) => ({ pk: `IDEM#${callerKey}`, sk: 'IDEM' }),
+};
+
 /** A list cursor names a position by its sort key only; the partition comes from the query. */
 export const CREATED_SK_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#tok_[0-9A-Za-z]{17}$/;

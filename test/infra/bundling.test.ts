@@ -145,7 +145,6 @@ describe('function bundles (dev)', () => {
               TESSERA_JWT_AUDIENCE: 'tessera-dev',
               TESSERA_KEY_SOURCE: 'kms:arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000',
               TESSERA_MAC_KEYS: 'kms:arn:aws:kms:us-east-1:123456789012:key/11111111-1111-1111-1111-111111111111',
-        TESSERA_MAC_KEYS: 'kms:arn:aws:kms:us-east-1:123456789012:key/11111111-1111-1111-1111-111111111111',
               TESSERA_LOG_LEVEL: 'SILENT',
               TESSERA_SDK_MAX_ATTEMPTS: '1',
               AWS_REGION: 'us-east-1',
