@@ -10,5 +10,9 @@ getConfig();
 export const handler = httpRoute({
   auth: 'jwt',
   body: ROUTES.createToken.body,
-  run: async ({ claims, body }) => ({ status: 201, body: await createToken(await requireTokenActor(claims), body) }),
+  headers: ROUTES.createToken.headers,
+  run: async ({ claims, body, headers }) => ({
+    status: 201,
+    body: await createToken(await requireTokenActor(claims), body, headers['idempotency-key']),
+  }),
 });

@@ -11,5 +11,9 @@ export const handler = httpRoute({
   auth: 'jwt',
   params: ROUTES.renewToken.params,
   body: ROUTES.renewToken.body,
-  run: async ({ claims, params, body }) => ({ status: 200, body: await renewToken(await requireTokenActor(claims), params.id, body) }),
+  headers: ROUTES.renewToken.headers,
+  run: async ({ claims, params, body, headers }) => ({
+    status: 200,
+    body: await renewToken(await requireTokenActor(claims), params.id, body, headers['idempotency-key']),
+  }),
 });

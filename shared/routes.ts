@@ -10,6 +10,7 @@ import {
   HealthJson,
   LeakReply,
   LeakReport,
+  IdempotencyHeaders,
   ListTokensQuery,
   MeJson,
   PatchTokenBody,
@@ -37,6 +38,8 @@ export interface RouteDef {
   body?: z.ZodType;
   query?: z.ZodType;
   params?: z.ZodType;
+  /** Request headers the route reads (names in lower case). */
+  headers?: z.ZodType;
   success: { status: number; schema?: z.ZodType };
   errors?: number[];
   /** A route's own throttle in API Gateway, below the stage's. */
@@ -60,7 +63,7 @@ export const ROUTES = {
   },
   createToken: {
     method: 'POST', path: '/v1/tokens', entry: 'functions/tokens-create.ts', auth: 'jwt', api: 'management',
-    summary: 'Create a token', body: CreateTokenBody, success: { status: 201, schema: TokenWithValue }, errors: TOKEN_ERRORS,
+    summary: 'Create a token', body: CreateTokenBody, headers: IdempotencyHeaders, success: { status: 201, schema: TokenWithValue }, errors: TOKEN_ERRORS,
   },
   listTokens: {
     method: 'GET', path: '/v1/tokens', entry: 'functions/tokens-list.ts', auth: 'jwt', api: 'management',
@@ -81,7 +84,7 @@ export const ROUTES = {
   },
   renewToken: {
     method: 'POST', path: '/v1/tokens/{id}/renew', entry: 'functions/tokens-renew.ts', auth: 'jwt', api: 'management',
-    summary: 'Rotate the value, with an optional grace period for the old one', params: TokenIdParam, body: RenewTokenBody,
+    summary: 'Rotate the value, with an optional grace period for the old one', params: TokenIdParam, body: RenewTokenBody, headers: IdempotencyHeaders,
     success: { status: 200, schema: TokenWithValue }, errors: TOKEN_ERRORS,
   },
   deleteToken: {

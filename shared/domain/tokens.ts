@@ -26,9 +26,10 @@ import {
 } from '../store/tokens.ts';
 import { markLegacyRevoked } from '../store/legacy.ts';
 import { getUser } from '../store/users.ts';
-import { hashValue, hintOf, mintValue, ownerRefOf } from '../token-value.ts';
+import { hashesEqual, hashValue, hintOf, mintValue, ownerRefOf } from '../token-value.ts';
 import { assertRevealable, assertVisible, canSee } from './access.ts';
 import { changedFields, recordActivity, userActor, type EntryInput } from './audit.ts';
+import { begin, complete, reserve, type Answer } from './idempotency.ts';
 import { effectivePermissions, tokenBlocker, type Actor } from './actor.ts';
 import { deleteAtOf, statusOf } from './lifecycle.ts';
 import { cascadeOne } from './users.ts';
@@ -76,14 +77,22 @@ function assertFuture(iso: string | null | undefined, field: string): void {
 
 const canonicalIso = (iso: string | null | undefined) => (iso ? new Date(Date.parse(iso)).toISOString() : null);
 
-export async function createToken(actor: Actor, input: CreateTokenInput): Promise<{ token: TokenJsonShape; value: string }> {
-  if (input.visibility === 'shared' && !actor.isAdmin) throw new ForbiddenError('Only administrators can create shared tokens.');
+export async function createToken(actor: Actor, input: CreateTokenInput, idempotencyKey?: string): Promise<Answer> {
   const permissions = normalizePermissions(input.permissions);
+  const standing = idempotencyKey ? await begin(actor, idempotencyKey, 'createToken', '', { ...input, permissions }) : undefined;
+  if (standing?.kind === 'replay') return standing.answer;
+  if (input.visibility === 'shared' && !actor.isAdmin) throw new ForbiddenError('Only administrators can create shared tokens.');
   assertHeld(permissions, actor.permissions);
-  assertFuture(input.expiresAt, 'expiresAt');
-  const id = newId('token');
-  const value = mintValue(id, actor.tenantId, actor.userId);
-  const at = isoNow();
+  // A retry finishes what its first attempt reserved: the same token id, value and creation time.
+  const pending = standing?.kind === 'pending' ? standing : undefined;
+  if (!pending) assertFuture(input.expiresAt, 'expiresAt');
+  const id = pending?.record.tokenId ?? newId('token');
+  const value = pending?.value ?? mintValue(id, actor.tenantId, actor.userId);
+  const sealed = pending?.record.sealed ?? (await seal(value, id));
+  const at = pending?.record.createdAt ?? isoNow();
+  if (standing?.kind === 'fresh' && (await reserve(standing.claim, { tokenId: id, sealed, createdAt: at, fromVersion: null }, now()))) {
+    return createToken(actor, input, idempotencyKey); // another attempt holds the key: finish or replay it
+  }
   const record: TokenRecord = {
     id,
     tenantId: actor.tenantId,
@@ -104,18 +113,32 @@ export async function createToken(actor: Actor, input: CreateTokenInput): Promis
     hash: hashValue(value),
     prevHash: null,
     prevHashUntil: null,
-    sealed: await seal(value, id),
+    sealed,
     legacyUuid: null,
     legacySecretSha256: null,
     version: 1,
     expiryNoticeFor: null,
     allowedCidrs: input.allowedCidrs ?? null,
   };
-  await insertToken(record);
-  await recordActivity(record, { action: 'created', actor: userActor(actor), at });
-  await publish(event('TokenCreated', record, { actorId: actor.userId, expiresAt: record.expiresAt }));
-  const settled = await settleOwnerChange(record, actor.user.version);
-  return { token: toJson(settled), value };
+  let saved: TokenRecord;
+  try {
+    await insertToken(record);
+    await recordActivity(record, { action: 'created', actor: userActor(actor), at });
+    await publish(event('TokenCreated', record, { actorId: actor.userId, expiresAt: record.expiresAt }));
+    saved = await settleOwnerChange(record, actor.user.version);
+  } catch (e) {
+    if (!(e instanceof ConditionFailed)) throw e;
+    // The item is there already: written by an earlier attempt of this request (its reply lost,
+    // then retried by the SDK or by the client with the same key). It is the same token.
+    const existing = await getToken(id, true);
+    if (!existing || existing.ownerId !== actor.userId || (!pending && !hashesEqual(existing.hash ?? undefined, record.hash ?? undefined))) {
+      throw new ConflictError('The token could not be created; retry.');
+    }
+    saved = existing;
+  }
+  const answer = { token: toJson(saved), value };
+  if (standing) await complete(standing.claim, record.id, answer);
+  return answer;
 }
 
 /**
@@ -241,9 +264,24 @@ export async function patchToken(actor: Actor, id: string, input: PatchTokenInpu
   });
 }
 
-export async function renewToken(actor: Actor, id: string, input: RenewTokenInput): Promise<{ token: TokenJsonShape; value: string }> {
+export async function renewToken(actor: Actor, id: string, input: RenewTokenInput, idempotencyKey?: string): Promise<Answer> {
+  const standing = idempotencyKey ? await begin(actor, idempotencyKey, 'renewToken', id, input) : undefined;
+  if (standing?.kind === 'replay') return standing.answer;
   const token = await getToken(id, true);
   assertRevealable(actor, token);
+  const pending = standing?.kind === 'pending' ? standing : undefined;
+  if (pending) {
+    // The first attempt reserved this value: either its write went through, or the token must
+    // still be as that attempt read it.
+    if (hashesEqual(token.hash ?? undefined, hashValue(pending.value))) {
+      const answer = { token: toJson(token), value: pending.value };
+      await complete(pending.claim, id, answer);
+      return answer;
+    }
+    if (token.version !== pending.record.fromVersion) {
+      throw new ConflictError('The token changed after this renew was first sent, and it was not renewed; send a new request with a new Idempotency-Key.');
+    }
+  }
   const at = now();
   const next: TokenRecord = { ...token };
   if (token.legacy) {
@@ -254,7 +292,11 @@ export async function renewToken(actor: Actor, id: string, input: RenewTokenInpu
     // legacyUuid stays: deleting the token later must still revoke the UUID for good.
     Object.assign(next, { legacy: false, permissions: held, legacySecretSha256: null });
   }
-  const value = mintValue(token.id, token.tenantId, token.ownerId);
+  const value = pending?.value ?? mintValue(token.id, token.tenantId, token.ownerId);
+  const sealed = pending?.record.sealed ?? (await seal(value, token.id));
+  if (standing?.kind === 'fresh' && (await reserve(standing.claim, { tokenId: id, sealed, createdAt: new Date(at).toISOString(), fromVersion: token.version }, at))) {
+    return renewToken(actor, id, input, idempotencyKey); // another attempt holds the key: finish or replay it
+  }
   const graceSeconds = input.graceSeconds ?? 0;
   const expiry = token.expiresAt ? Date.parse(token.expiresAt) : Infinity;
   const graceUntil = Math.min(at + graceSeconds * 1000, expiry);
@@ -262,7 +304,7 @@ export async function renewToken(actor: Actor, id: string, input: RenewTokenInpu
   Object.assign(next, {
     hash: hashValue(value),
     hint: hintOf(value),
-    sealed: await seal(value, token.id),
+    sealed,
     prevHash: keepOld ? token.hash : null,
     prevHashUntil: keepOld ? new Date(graceUntil).toISOString() : null,
     updatedAt: new Date(at).toISOString(),
@@ -271,13 +313,20 @@ export async function renewToken(actor: Actor, id: string, input: RenewTokenInpu
   try {
     saved = await updateToken(next, token.version);
   } catch (e) {
-    // Two renews raced: the other one won, and only its value works. Ours was never stored.
-    if (e instanceof ConditionFailed) throw new ConflictError('The token was changed or renewed concurrently; nothing was changed here.');
-    throw e;
+    if (!(e instanceof ConditionFailed)) throw e;
+    // Our own write, applied but its reply lost and retried by the SDK, fails its condition too.
+    const current = await getToken(id, true);
+    if (!current || !hashesEqual(current.hash ?? undefined, next.hash ?? undefined)) {
+      // Two renews raced: the other one won, and only its value works. Ours was never stored.
+      throw new ConflictError('The token was changed or renewed concurrently; nothing was changed here.');
+    }
+    saved = current;
   }
   await recordActivity(saved, { action: 'renewed', actor: userActor(actor), at: saved.updatedAt, ...(token.legacy ? { changes: ['legacy'] } : {}) });
   await publish(event('TokenRenewed', saved, { actorId: actor.userId, graceUntil: next.prevHashUntil }));
-  return { token: toJson(saved, at), value };
+  const answer = { token: toJson(saved, at), value };
+  if (standing) await complete(standing.claim, id, answer);
+  return answer;
 }
 
 export async function deleteToken(actor: Actor, id: string): Promise<void> {

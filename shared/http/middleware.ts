@@ -29,7 +29,7 @@ export interface Reply {
 type Schema = z.ZodType;
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
 
-export interface RouteSpec<B extends Schema | undefined, Q extends Schema | undefined, P extends Schema | undefined> {
+export interface RouteSpec<B extends Schema | undefined, Q extends Schema | undefined, P extends Schema | undefined, H extends Schema | undefined = undefined> {
   auth: 'jwt' | 'none';
   body?: B;
   query?: Q;
@@ -39,6 +39,8 @@ export interface RouteSpec<B extends Schema | undefined, Q extends Schema | unde
    * its own size limit: a larger body is a 400 VALIDATION.
    */
   rawBody?: { maxBytes: number };
+  /** Headers the route reads, validated (400 on `header.<name>`); the handler reads them from `headers`. */
+  headers?: H;
   run: (req: Request<Out<B>, Out<Q>, Out<P>>) => Promise<Reply>;
 }
 
@@ -89,6 +91,7 @@ const jsonBody = (rawBody: RouteSpec<undefined, undefined, undefined>['rawBody']
 const validation = <B, Q, P>(spec: RouteSpec<Schema | undefined, Schema | undefined, Schema | undefined>): middy.MiddlewareObj<Parsed<B, Q, P>> => ({
   before: async ({ event, context }) => {
     const body = event.tessera?.body;
+    if (spec.headers) validate(spec.headers, event.headers ?? {}, 'header');
     event.tessera = {
       requestId: event.requestContext?.requestId ?? context?.awsRequestId ?? 'unknown',
       claims: spec.auth === 'jwt' ? claimsOf(event) : { userId: '', tenantId: '' },
@@ -108,8 +111,8 @@ const errorEnvelope = (): middy.MiddlewareObj<Event, APIGatewayProxyResultV2> =>
   },
 });
 
-export function httpRoute<B extends Schema | undefined, Q extends Schema | undefined, P extends Schema | undefined>(
-  spec: RouteSpec<B, Q, P>,
+export function httpRoute<B extends Schema | undefined, Q extends Schema | undefined, P extends Schema | undefined, H extends Schema | undefined = undefined>(
+  spec: RouteSpec<B, Q, P, H>,
 ) {
   type R = Request<Out<B>, Out<Q>, Out<P>>;
   return middy<Parsed<Out<B>, Out<Q>, Out<P>>, APIGatewayProxyResultV2>()

@@ -28,7 +28,7 @@ export function openApiDocument() {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of ROUTE_LIST.filter((x) => x.api === 'management')) {
     const parameters: unknown[] = [];
-    for (const [where, schema] of [['path', r.params], ['query', r.query]] as const) {
+    for (const [where, schema] of [['path', r.params], ['query', r.query], ['header', r.headers]] as const) {
       if (!schema) continue;
       const json = schemaOf(schema, 'input') as { properties?: Record<string, unknown>; required?: string[] };
       for (const [name, s] of Object.entries(json.properties ?? {})) {

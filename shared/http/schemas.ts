@@ -70,6 +70,18 @@ const allowedCidrs = z
   .transform((list) => [...new Set(list.map(canonicalCidr))])
   .meta({ description: `Source networks (IPv4/IPv6 CIDR blocks, at most ${MAX_CIDRS}) the token may be used from; requests from elsewhere are refused.` });
 
+/** Creates and renews: a retry with the same key, caller and request returns the first answer. */
+export const IdempotencyHeaders = z.object({
+  'idempotency-key': z
+    .string()
+    .regex(/^[\x21-\x7E]{1,255}$/, 'must be 1 to 255 visible ASCII characters')
+    .optional()
+    .meta({
+      description:
+        'Makes the request safe to retry: sent again by the same caller with the same key and the same request within 24 hours, it returns the first answer (value included) and changes nothing; with another request it answers 409 CONFLICT.',
+    }),
+});
+
 export const TokenIdParam = z.object({
   id: z.string().regex(TOKEN_ID_PATTERN, 'not a token id'),
 });
