@@ -9,6 +9,7 @@ import { store } from '../shared/store/client.ts';
 import { userKeys } from '../shared/store/keys.ts';
 import { toItem, type TokenRecord } from '../shared/store/tokens.ts';
 import type { UserRecord } from '../shared/store/users.ts';
+import { macKeys } from '../shared/crypto/mac.ts';
 import { hashValue, hintOf, mintValue, ownerRefOf } from '../shared/token-value.ts';
 
 export const TENANT = 'bench';
@@ -69,7 +70,7 @@ export function userItem(user: SeedUser, version: number, status: UserRecord['st
 
 async function tokenFor(user: SeedUser, createdMs: number, n: number): Promise<{ record: TokenRecord; value: string }> {
   const id = newId('token');
-  const value = mintValue(id, user.tenantId, user.userId);
+  const value = mintValue(id, user.tenantId, user.userId, { key: (await macKeys('value-tag'))[0], nowMs: createdMs });
   const at = new Date(createdMs).toISOString();
   const record: TokenRecord = {
     id, tenantId: user.tenantId, ownerId: user.userId, ownerRef: ownerRefOf(user.tenantId, user.userId),

@@ -3,6 +3,7 @@
 // through shared/store/tokens.ts with single-item conditional writes.
 import { normalizePermissions, type Permission } from '../catalog.ts';
 import { getConfig } from '../config.ts';
+import { macKeys } from '../crypto/mac.ts';
 import { seal, open } from '../crypto/vault.ts';
 import {
   ConflictError,
@@ -37,6 +38,8 @@ import { logger } from '../log.ts';
 
 const now = () => getConfig().clock.now();
 const isoNow = () => new Date(now()).toISOString();
+/** New values carry a tag under the deployment's current value-tag key (shared/token-value.ts). */
+const tagging = async () => ({ key: (await macKeys('value-tag'))[0], nowMs: now() });
 
 export function toJson(t: TokenRecord, atMs = now()): TokenJsonShape {
   return {
@@ -87,7 +90,7 @@ export async function createToken(actor: Actor, input: CreateTokenInput, idempot
   const pending = standing?.kind === 'pending' ? standing : undefined;
   if (!pending) assertFuture(input.expiresAt, 'expiresAt');
   const id = pending?.record.tokenId ?? newId('token');
-  const value = pending?.value ?? mintValue(id, actor.tenantId, actor.userId);
+  const value = pending?.value ?? mintValue(id, actor.tenantId, actor.userId, await tagging());
   const sealed = pending?.record.sealed ?? (await seal(value, id));
   const at = pending?.record.createdAt ?? isoNow();
   if (standing?.kind === 'fresh' && (await reserve(standing.claim, { tokenId: id, sealed, createdAt: at, fromVersion: null }, now()))) {
@@ -292,7 +295,7 @@ export async function renewToken(actor: Actor, id: string, input: RenewTokenInpu
     // legacyUuid stays: deleting the token later must still revoke the UUID for good.
     Object.assign(next, { legacy: false, permissions: held, legacySecretSha256: null });
   }
-  const value = pending?.value ?? mintValue(token.id, token.tenantId, token.ownerId);
+  const value = pending?.value ?? mintValue(token.id, token.tenantId, token.ownerId, await tagging());
   const sealed = pending?.record.sealed ?? (await seal(value, token.id));
   if (standing?.kind === 'fresh' && (await reserve(standing.claim, { tokenId: id, sealed, createdAt: new Date(at).toISOString(), fromVersion: token.version }, at))) {
     return renewToken(actor, id, input, idempotencyKey); // another attempt holds the key: finish or replay it

@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { esbuildOptions, LAMBDA_BUNDLE } from '../../infra/bundling.ts';
 import { newId } from '../../shared/ids.ts';
-import { mintValue } from '../../shared/token-value.ts';
+import { mintUntaggedValue } from '../../shared/token-value.ts';
 import { synthEnv, sharedOutdir, type Synthesized } from './harness.ts';
 
 /** Packages of the SDK's default Node credential chain, none of which a Lambda bundle needs. */
@@ -132,7 +132,7 @@ describe('function bundles (dev)', () => {
           'const result = await handler(JSON.parse(process.argv[3]));',
           "process.stderr.write('\\nPROBE ' + JSON.stringify(result));",
         ].join('\n'));
-        const event = { version: '2.0', type: 'REQUEST', routeKey: 'GET /example/whoami', headers: { authorization: `Bearer ${mintValue(newId('token'), 't-1', 'u-1')}` } };
+        const event = { version: '2.0', type: 'REQUEST', routeKey: 'GET /example/whoami', headers: { authorization: `Bearer ${mintUntaggedValue(newId('token'), 't-1', 'u-1')}` } };
         const stderr = await new Promise<string>((ok, fail) => {
           // Plain Node with only what Lambda would give: no profile, an empty HOME.
           const child = spawn(process.execPath, [probe, pathToFileURL(join(bundleOf('authorizer'), LAMBDA_BUNDLE.outfile)).href, JSON.stringify(event)], {

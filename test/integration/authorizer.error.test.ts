@@ -4,7 +4,7 @@ import { BatchGetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { newId } from '../../shared/ids.ts';
 import { store } from '../../shared/store/client.ts';
-import { mintValue } from '../../shared/token-value.ts';
+import { mintUntaggedValue } from '../../shared/token-value.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 
 let app: TestApp;
@@ -60,7 +60,7 @@ describe('authorizer: rejected values', () => {
   });
 
   it('answers 403 for a well-formed value of a token that does not exist', async () => {
-    const value = mintValue(newId('token'), 'acme', 'bob');
+    const value = mintUntaggedValue(newId('token'), 'acme', 'bob');
     expect((await app.callExample(value)).status).toBe(403);
   });
 

@@ -4,7 +4,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { store } from '../../shared/store/client.ts';
 import { putUserIfNewer } from '../../shared/store/users.ts';
-import { mintValue } from '../../shared/token-value.ts';
+import { mintUntaggedValue } from '../../shared/token-value.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 
 let app: TestApp;
@@ -117,14 +117,14 @@ describe('authorizer: forged and mistyped values', () => {
     // Prepare
     const { token } = await app.createToken(await app.login('bob'));
     // Act: right token id, right owner, right checksum, wrong secret.
-    const forged = mintValue(token.id, 'acme', 'bob');
+    const forged = mintUntaggedValue(token.id, 'acme', 'bob');
     // Assess
     expect((await app.callExample(forged)).status).toBe(403);
   });
 
   it('rejects a value whose owner part names another user', async () => {
     const { token } = await app.createToken(await app.login('bob'));
-    const forged = mintValue(token.id, 'acme', 'alice');
+    const forged = mintUntaggedValue(token.id, 'acme', 'alice');
     expect((await app.callExample(forged)).status).toBe(403);
   });
 

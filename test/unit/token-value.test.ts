@@ -1,6 +1,9 @@
-// The token value format (rules.md §4.1): `tsr_` + base62(secret ‖ owner ref ‖ token id) +
-// base62(CRC32). Pure functions only: no store, no clock.
+// The token value formats (rules.md §4.1, shared/token-value.ts): tagged,
+// `tsr_` + base62(secret ‖ owner ref ‖ token id ‖ minted at ‖ tag) + base62(CRC32), and the
+// untagged one issued before, `tsr_` + base62(secret ‖ owner ref ‖ token id) + base62(CRC32).
+// Pure functions only: no store, no clock.
 import fc from 'fast-check';
+import { createHmac, randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { base62Width, decodeBase62, encodeBase62 } from '../../shared/base62.ts';
@@ -11,18 +14,26 @@ import {
   hexHashesEqual,
   hintOf,
   legacyTokenId,
+  mintUntaggedValue,
   mintValue,
   ownerRefOf,
   parseValue,
   sha256Hex,
+  tagIsValid,
   TOKEN_PREFIX,
   TOKEN_VALUE_LENGTH,
   TOKEN_VALUE_REGEX,
+  UNTAGGED_VALUE_LENGTH,
 } from '../../shared/token-value.ts';
 
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-const PAYLOAD_BYTES = 36 + 12 + 12; // secret, owner ref, token id
+const PAYLOAD_BYTES = 36 + 12 + 12; // secret, owner ref, token id (untagged)
 const BODY_CHARS = 81;
+const TAGGED_PAYLOAD_BYTES = PAYLOAD_BYTES + 4 + 12; // + minted at, tag
+const TAGGED_BODY_CHARS = 103;
+const KEY = randomBytes(32);
+const NOW = Date.parse('2026-06-01T12:00:00.000Z');
+const tagging = { key: KEY, nowMs: NOW };
 
 /** The documented checksum, computed independently of the module: base62 of the CRC32 of the rest. */
 function documentedChecksum(head: string): string {
@@ -39,7 +50,11 @@ function valueAround(payload: Uint8Array): string {
 
 const mint = () => {
   const tokenId = newId('token');
-  return { tokenId, value: mintValue(tokenId, 'acme', 'bob') };
+  return { tokenId, value: mintValue(tokenId, 'acme', 'bob', tagging) };
+};
+const idAndOwner = (value: string) => {
+  const p = parseValue(value);
+  return p && { tokenId: p.tokenId, ownerRef: p.ownerRef };
 };
 
 describe('token values: round trip', () => {
@@ -49,18 +64,26 @@ describe('token values: round trip', () => {
     // Act
     const parsed = parseValue(value);
     // Assess
-    expect(parsed).toEqual({ tokenId, ownerRef: ownerRefOf('acme', 'bob') });
+    expect(parsed).toMatchObject({ tokenId, ownerRef: ownerRefOf('acme', 'bob'), tagged: { mintedAtMs: NOW } });
   });
 
-  it('mints values of the documented shape: tsr_, 87 base62 characters, 288 random bits', () => {
+  it('mints values of the documented shape: tsr_, 109 base62 characters, 288 random bits', () => {
     const { tokenId, value } = mint();
-    const other = mintValue(tokenId, 'acme', 'bob');
+    const other = mintValue(tokenId, 'acme', 'bob', tagging);
     expect(value).toHaveLength(TOKEN_VALUE_LENGTH);
-    expect(TOKEN_VALUE_LENGTH).toBe(91);
-    expect(value).toMatch(/^tsr_[0-9A-Za-z]{87}$/);
+    expect(TOKEN_VALUE_LENGTH).toBe(113);
+    expect(value).toMatch(/^tsr_[0-9A-Za-z]{109}$/);
     // Same token and owner, fresh randomness: the values differ.
     expect(other).not.toBe(value);
-    expect(parseValue(other)).toEqual(parseValue(value));
+    expect(idAndOwner(other)).toEqual(idAndOwner(value));
+  });
+
+  it('still parses the untagged values issued before: tsr_, 87 base62 characters', () => {
+    const tokenId = newId('token');
+    const value = mintUntaggedValue(tokenId, 'acme', 'bob');
+    expect(value).toHaveLength(UNTAGGED_VALUE_LENGTH);
+    expect(UNTAGGED_VALUE_LENGTH).toBe(91);
+    expect(parseValue(value)).toEqual({ tokenId, ownerRef: ownerRefOf('acme', 'bob') });
   });
 
   it('ends with the base62 CRC32 of everything before it, so scanners can check a match offline', () => {
@@ -79,10 +102,50 @@ describe('token values: round trip', () => {
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 12, maxLength: 12 }), fc.string({ minLength: 1 }), fc.string({ minLength: 1 }), (idBytes, tenant, user) => {
         const tokenId = `tok_${encodeBase62(idBytes)}`;
-        expect(parseValue(mintValue(tokenId, tenant, user))).toEqual({ tokenId, ownerRef: ownerRefOf(tenant, user) });
+        expect(idAndOwner(mintValue(tokenId, tenant, user, tagging))).toEqual({ tokenId, ownerRef: ownerRefOf(tenant, user) });
+        expect(parseValue(mintUntaggedValue(tokenId, tenant, user))).toEqual({ tokenId, ownerRef: ownerRefOf(tenant, user) });
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('token values: the tag', () => {
+  it('carries a tag under the deployment key over everything before it, and the mint time', () => {
+    const { value } = mint();
+    const parsed = parseValue(value)!;
+    expect(tagIsValid(parsed, [KEY])).toBe(true);
+    // Independently: the first 12 bytes of HMAC-SHA-256("tsr-tag-v1" NUL ‖ the 64 signed bytes).
+    const payload = decodeBase62(value.slice(4, -6), TAGGED_PAYLOAD_BYTES)!;
+    const tag = createHmac('sha256', KEY).update('tsr-tag-v1\u0000').update(payload.subarray(0, 64)).digest().subarray(0, 12);
+    expect(Buffer.from(payload.subarray(64))).toEqual(tag);
+    expect(Buffer.from(payload.subarray(60, 64)).readUInt32BE()).toBe(NOW / 1000);
+  });
+
+  it('refuses a tag under another key, and accepts one under any key kept for verification (rotation)', () => {
+    const { value } = mint();
+    const parsed = parseValue(value)!;
+    const newer = randomBytes(32);
+    expect(tagIsValid(parsed, [newer])).toBe(false);
+    expect(tagIsValid(parsed, [newer, KEY])).toBe(true);
+    expect(tagIsValid(parsed, [])).toBe(false);
+  });
+
+  it('refuses a tag that does not cover the value: another secret, token, owner or mint time', () => {
+    const { value } = mint();
+    const payload = decodeBase62(value.slice(4, -6), TAGGED_PAYLOAD_BYTES)!;
+    for (const at of [0, 40, 55, 62]) {
+      const changed = Uint8Array.from(payload);
+      changed[at] ^= 1;
+      const head = TOKEN_PREFIX + encodeBase62(changed, TAGGED_BODY_CHARS);
+      const parsed = parseValue(head + documentedChecksum(head));
+      expect(parsed).toBeDefined(); // checksummed and well formed...
+      expect(tagIsValid(parsed!, [KEY])).toBe(false); // ...but not minted here
+    }
+  });
+
+  it('has no tag to check in an untagged value', () => {
+    expect(tagIsValid(parseValue(mintUntaggedValue(newId('token'), 'acme', 'bob'))!, [KEY])).toBe(false);
   });
 });
 
@@ -119,6 +182,9 @@ describe('token values: encoding edge cases', () => {
     expect(encodeBase62(zeros, BODY_CHARS)).toBe('0'.repeat(BODY_CHARS));
     expect(decodeBase62('0'.repeat(BODY_CHARS), PAYLOAD_BYTES)).toEqual(zeros);
     expect(parseValue(valueAround(zeros))).toEqual({ tokenId: `tok_${'0'.repeat(17)}`, ownerRef: '0'.repeat(17) });
+    const taggedZeros = new Uint8Array(TAGGED_PAYLOAD_BYTES);
+    const head = TOKEN_PREFIX + encodeBase62(taggedZeros, TAGGED_BODY_CHARS);
+    expect(parseValue(head + documentedChecksum(head))).toMatchObject({ tokenId: `tok_${'0'.repeat(17)}`, tagged: { mintedAtMs: 0 } });
   });
 
   it('fits an all-0xff payload in the fixed width and reads it back', () => {
@@ -166,6 +232,8 @@ describe('token values: encoding edge cases', () => {
     // 81 'z' are more than 2^480 - 1: the checksum is right, the body is not a payload.
     const head = TOKEN_PREFIX + 'z'.repeat(BODY_CHARS);
     expect(parseValue(head + documentedChecksum(head))).toBeUndefined();
+    const taggedHead = TOKEN_PREFIX + 'z'.repeat(TAGGED_BODY_CHARS);
+    expect(parseValue(taggedHead + documentedChecksum(taggedHead))).toBeUndefined();
   });
 });
 
@@ -208,9 +276,16 @@ describe('token values: the secret-scanner expression', () => {
     expect(text.match(TOKEN_VALUE_REGEX)?.[0]).toBe(value);
   });
 
+  it('finds an untagged value too, exactly', () => {
+    const untagged = mintUntaggedValue(newId('token'), 'acme', 'bob');
+    expect(`x=${untagged};`.match(TOKEN_VALUE_REGEX)?.[0]).toBe(untagged);
+    expect(TOKEN_VALUE_REGEX.test(`${untagged}A`)).toBe(false);
+    expect(TOKEN_VALUE_REGEX.test(untagged.slice(0, -1))).toBe(false);
+  });
+
   it.each([
-    ['86 characters after the prefix', value.slice(0, -1)],
-    ['88 characters after the prefix', `${value}A`],
+    ['108 characters after the prefix', value.slice(0, -1)],
+    ['110 characters after the prefix', `${value}A`],
     ['a letter glued in front', `x${value}`],
     ['another prefix', `tsx_${value.slice(4)}`],
     ['a hyphen instead of the underscore', `tsr-${value.slice(4)}`],
@@ -268,6 +343,6 @@ describe('legacy token ids', () => {
 
   it('gives an id a normal value can carry, so a renewed legacy token parses like any other', () => {
     const id = legacyTokenId(uuid);
-    expect(parseValue(mintValue(id, 'acme', 'bob'))?.tokenId).toBe(id);
+    expect(parseValue(mintValue(id, 'acme', 'bob', tagging))?.tokenId).toBe(id);
   });
 });
