@@ -16,12 +16,15 @@ export type FaultKind =
   | 'throttling' // 400 ThrottlingException
   | 'internal' // 500 InternalServerError
   | 'timeout' // the store takes the request and never answers
-  | 'refused'; // the connection is dropped without an answer
+  | 'refused' // the connection is dropped without an answer
+  | 'lostReply'; // the store applies the request, and its answer never reaches the caller (a timeout after the fact)
 
+/** The faults under which the store did nothing (lostReply is the one that applies the request). */
 export const FAULT_KINDS: FaultKind[] = ['throughput', 'throttling', 'internal', 'timeout', 'refused'];
 
 interface Planned {
-  at: number;
+  at?: number;
+  matches?: (call: StoreCall) => boolean;
   kind: FaultKind;
 }
 
@@ -39,6 +42,8 @@ export interface FaultInjector {
   readonly log: string[];
   /** Faults the n-th call from now (1-based); more than one may be planned. */
   failCall(n: number, kind: FaultKind): void;
+  /** Faults the first call from now that `matches` (e.g. the token's PutItem). */
+  failWhere(matches: (call: StoreCall) => boolean, kind: FaultKind): void;
   /** Faults every call from now until reset(). */
   failAll(kind: FaultKind): void;
   /** Parks the first call from now that `matches` until release(); the calls after it pass. */
@@ -88,11 +93,17 @@ export async function installFaults(options: FaultOptions = {}): Promise<FaultIn
     if (call.functionId === LOCAL_INSPECTOR || skip(call.action, call.body)) return next();
     calls++;
     log.push(`${call.action}Command`);
-    const planned = plans.find((p) => p.at === calls);
+    const planned = plans.find((p) => p.at === calls) ?? plans.find((p) => p.matches?.(call));
+    if (planned) plans.splice(plans.indexOf(planned), 1);
     const kind = planned?.kind ?? always;
     if (kind) {
       injected++;
       if (kind === 'refused') return DROP;
+      if (kind === 'lostReply') {
+        await next(); // applied...
+        await call.closed; // ...and the caller times out waiting for the answer
+        return DROP;
+      }
       if (kind === 'timeout') {
         await call.closed; // the caller's request timeout ends it
         return DROP;
@@ -118,6 +129,9 @@ export async function installFaults(options: FaultOptions = {}): Promise<FaultIn
     log,
     failCall(n, kind) {
       plans.push({ at: calls + n, kind });
+    },
+    failWhere(matches, kind) {
+      plans.push({ matches, kind });
     },
     failAll(kind) {
       always = kind;
