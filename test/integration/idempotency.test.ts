@@ -1,4 +1,4 @@
-// Retries are safe (README "Retries are safe"): creates and renews with an Idempotency-Key.
+// Retries are safe (rules.md §1.16, README "Retries are safe"): creates and renews with an Idempotency-Key.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { snapshotTable, tokenItems } from '../helpers/faults.ts';
@@ -81,6 +81,8 @@ describe('create with an Idempotency-Key', () => {
     await app.request('PATCH', `/v1/tokens/${first.body.token.id}`, { jwt: bob, body: { name: 'renamed' } });
     expect((await create(bob, key)).body).toEqual(first.body);
     await app.advance(24 * 3600 + 1);
+    // The record ended through TTL (locally the sweeper stands in for DynamoDB's TTL deletion).
+    expect([...(await snapshotTable()).values()].some((i) => i.type === 'idempotency' && i.tokenId === first.body.token.id)).toBe(false);
     const later = await create(await app.login('bob'), key);
     expect(later.status).toBe(201);
     expect(later.body.token.id).not.toBe(first.body.token.id);
