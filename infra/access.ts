@@ -18,9 +18,11 @@ export interface FunctionAccess {
   readonly valueKey: readonly ValueKeyAction[];
   /** events:PutEvents on the service bus (shared/events/publish.ts). */
   readonly publish: boolean;
+  /** kms:GenerateMac on the HMAC keys (shared/crypto/mac.ts): list cursors, value tags. */
+  readonly macKey: boolean;
 }
 
-const access = (a: Partial<FunctionAccess>): FunctionAccess => ({ table: [], query: [], valueKey: [], publish: false, ...a });
+const access = (a: Partial<FunctionAccess>): FunctionAccess => ({ table: [], query: [], valueKey: [], publish: false, macKey: false, ...a });
 
 export const NO_ACCESS = access({});
 
@@ -29,13 +31,17 @@ export const ACCESS: Record<RouteId | JobId, FunctionAccess> = {
   health: NO_ACCESS,
   openapi: NO_ACCESS,
   me: access({ table: ['GetItem'] }),
-  // PutItem: the token, and its activity-log entry (shared/store/audit.ts), as in every change below.
-  createToken: access({ table: ['GetItem', 'PutItem'], valueKey: ['GenerateDataKey'], publish: true }),
-  listTokens: access({ table: ['GetItem'], query: ['byOwner', 'byTenant'] }),
+  // PutItem: the token, and its activity-log entry (shared/store/audit.ts), as in every change below;
+  // also the idempotency record. UpdateItem: completing that record; Decrypt: replaying its sealed
+  // value; MAC: value tags.
+  createToken: access({ table: ['GetItem', 'PutItem', 'UpdateItem'], valueKey: ['GenerateDataKey', 'Decrypt'], publish: true, macKey: true }),
+  // MAC: list cursors.
+  listTokens: access({ table: ['GetItem'], query: ['byOwner', 'byTenant'], macKey: true }),
   getToken: access({ table: ['GetItem'] }),
   tokenValue: access({ table: ['GetItem'], valueKey: ['Decrypt'] }),
   patchToken: access({ table: ['GetItem', 'UpdateItem', 'PutItem'], publish: true }),
-  renewToken: access({ table: ['GetItem', 'UpdateItem', 'PutItem'], valueKey: ['GenerateDataKey'], publish: true }),
+  // PutItem also reserves the idempotency record, UpdateItem completes it; Decrypt: replaying its sealed value; MAC: value tags.
+  renewToken: access({ table: ['GetItem', 'UpdateItem', 'PutItem'], valueKey: ['GenerateDataKey', 'Decrypt'], publish: true, macKey: true }),
   deleteToken: access({ table: ['GetItem', 'DeleteItem', 'PutItem'], publish: true }),
   // The caller's projection (GetItem); a token's entries (Query on the table), the tenant's or the owner's.
   listAudit: access({ table: ['GetItem', 'Query'], query: ['auditByOwner', 'auditByTenant'] }),
@@ -62,5 +68,6 @@ export function grantableActions(a: FunctionAccess): string[] {
     ...(a.query.length > 0 ? ['dynamodb:Query'] : []),
     ...a.valueKey.map((x) => `kms:${x}`),
     ...(a.publish ? ['events:PutEvents'] : []),
+    ...(a.macKey ? ['kms:GenerateMac'] : []),
   ])];
 }

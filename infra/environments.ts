@@ -60,6 +60,11 @@ export interface TesseraEnvironment {
   readonly extraRoutePermissions: Readonly<Record<string, readonly string[]>>;
   /** The secret-scanning public keys for POST /v1/leaks (TESSERA_LEAK_KEYS): GitHub's document by default. */
   readonly leakKeysUrl: string;
+  /**
+   * HMAC key generations for cursors and value tags (README "Keys"): raise by one to rotate; the
+   * newest signs, every older one keeps verifying the values minted under it.
+   */
+  readonly macKeyGenerations: number;
 }
 
 /** Revocation reaches every API within this bound at the latest (rules.md §1.6, §4.4). */
@@ -74,6 +79,7 @@ const DEFAULTS = {
   pointInTimeRecovery: true,
   extraRoutePermissions: {},
   leakKeysUrl: 'https://api.github.com/meta/public_keys/secret_scanning',
+  macKeyGenerations: 1,
 } as const;
 
 export const ENVIRONMENTS: Record<EnvironmentName, TesseraEnvironment> = {
@@ -194,6 +200,9 @@ function validate(env: TesseraEnvironment): void {
   if (env.account !== undefined && !/^\d{12}$/.test(env.account)) problems.push(`account "${env.account}" is not a 12-digit account id`);
   if (env.region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(env.region)) problems.push(`region "${env.region}" is not an AWS region name`);
   for (const origin of env.corsOrigins) if (!/^https?:\/\/[^/\s]+$/.test(origin)) problems.push(`corsOrigins: "${origin}" is not an origin (scheme://host[:port])`);
+  if (!Number.isInteger(env.macKeyGenerations) || env.macKeyGenerations < 1 || env.macKeyGenerations > 10) {
+    problems.push(`macKeyGenerations must be a whole number from 1 to 10, got ${env.macKeyGenerations}`);
+  }
   if (env.authorizerCacheSeconds > 3600) problems.push('authorizerCacheSeconds must be at most 3600 (API Gateway limit)');
   if (worstCaseRevocationSeconds(env) > MAX_REVOCATION_SECONDS) {
     problems.push(

@@ -21,7 +21,7 @@ import { JOBS, ROUTE_LIST, permissionMap, routeKey, type RouteDef, type RouteId 
 import { ACCESS, type JobId } from './access.ts';
 import type { TesseraEnvironment } from './environments.ts';
 import { ConsoleSite } from './constructs/console-site.ts';
-import { tesseraKey } from './constructs/keys.ts';
+import { tesseraKey, tesseraMacKey } from './constructs/keys.ts';
 import { LoggedHttpApi } from './constructs/logged-http-api.ts';
 import { Observability } from './constructs/observability.ts';
 import { TesseraAuthorizer } from './constructs/tessera-authorizer.ts';
@@ -93,7 +93,11 @@ export class TesseraStack extends Stack {
         conditions: { StringEquals: { 'events:source': env.identitySource } },
       }));
     }
-    const resources: StoreResources = { table: this.store.table, tableKey: this.store.key, valueKey, bus: this.bus };
+    // Newest generation first: it signs; the older ones keep verifying (README "Keys").
+    const macKeys = Array.from({ length: env.macKeyGenerations }, (_, i) => i + 1)
+      .reverse()
+      .map((g) => tesseraMacKey(this, `MacKey${g}`, { description: `Tessera ${env.name}: keyed MACs of cursors and value tags, generation ${g}`, alias: `alias/tessera/${env.name}/mac-${g}`, retain }));
+    const resources: StoreResources = { table: this.store.table, tableKey: this.store.key, valueKey, macKeys, bus: this.bus };
 
     // ---- functions ------------------------------------------------------------------------
     const runtime = {

@@ -3,8 +3,9 @@
 // gets only the actions it needs (tessera-function.ts). No `kms:*`.
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { AccountRootPrincipal, PolicyDocument, PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { Key } from 'aws-cdk-lib/aws-kms';
+import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
+import { acknowledge } from '../nag.ts';
 
 /** Key administration, as the AWS KMS default key policy's administrator statement, spelled out. */
 export const KEY_ADMIN_ACTIONS = [
@@ -44,4 +45,34 @@ export function tesseraKey(scope: Construct, id: string, props: TesseraKeyProps)
       ],
     }),
   });
+}
+
+/** What an HMAC key may be used for: the functions derive the deployment's MAC keys (shared/crypto/mac.ts). */
+export const MAC_KEY_USE_ACTIONS = ['kms:GenerateMac', 'kms:VerifyMac'];
+
+/**
+ * An HMAC_256 key for the keyed MACs (list cursors, value tags). KMS cannot rotate HMAC keys by
+ * itself; they rotate by generations (environments.ts macKeyGenerations): the newest signs, the
+ * older ones stay for verification.
+ */
+export function tesseraMacKey(scope: Construct, id: string, props: TesseraKeyProps): Key {
+  const account = new AccountRootPrincipal();
+  const key = new Key(scope, id, {
+    description: props.description,
+    alias: props.alias,
+    keySpec: KeySpec.HMAC_256,
+    keyUsage: KeyUsage.GENERATE_VERIFY_MAC,
+    enableKeyRotation: false,
+    removalPolicy: props.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    pendingWindow: Duration.days(props.retain ? 30 : 7),
+    policy: new PolicyDocument({
+      statements: [
+        new PolicyStatement({ sid: 'AccountAdministersKey', principals: [account], actions: KEY_ADMIN_ACTIONS, resources: ['*'] }),
+        new PolicyStatement({ sid: 'AccountDelegatesUseThroughIam', principals: [account], actions: MAC_KEY_USE_ACTIONS, resources: ['*'] }),
+      ],
+    }),
+  });
+  acknowledge(key, 'AwsSolutions-KMS5',
+    'KMS does not rotate HMAC keys automatically; they rotate by generations (environments.ts macKeyGenerations): the newest signs, older ones keep verifying (README "Keys").');
+  return key;
 }

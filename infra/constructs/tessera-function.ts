@@ -43,6 +43,8 @@ export interface StoreResources {
   /** Set when the table is encrypted with a customer-managed key (prod). */
   readonly tableKey?: IKey;
   readonly valueKey: IKey;
+  /** The HMAC keys of the keyed MACs, newest (signing) first (shared/crypto/mac.ts). */
+  readonly macKeys: readonly IKey[];
   readonly bus: IEventBus;
 }
 
@@ -105,10 +107,11 @@ export class TesseraFunction extends Construct {
   grantAccess(access: FunctionAccess, resources: StoreResources): void {
     if (this.granted) throw new Error(`${this.node.path}: grantAccess may be called once per function`);
     this.granted = true;
-    const { table, tableKey, valueKey, bus } = resources;
+    const { table, tableKey, valueKey, macKeys, bus } = resources;
     // shared/config.ts requires these in every container, whether or not it touches them.
     this.fn.addEnvironment('TESSERA_TABLE', table.tableName);
     this.fn.addEnvironment('TESSERA_KEY_SOURCE', `kms:${valueKey.keyArn}`);
+    this.fn.addEnvironment('TESSERA_MAC_KEYS', `kms:${macKeys.map((k) => k.keyArn).join(',')}`);
 
     if (access.table.length > 0) {
       this.role.addToPrincipalPolicy(new PolicyStatement({
@@ -145,6 +148,10 @@ export class TesseraFunction extends Construct {
         // Only data keys made for sealing token values (shared/crypto/vault.ts).
         conditions: { StringEquals: Object.fromEntries(Object.entries(KMS_ENCRYPTION_CONTEXT).map(([k, v]) => [`kms:EncryptionContext:${k}`, v])) },
       }));
+    }
+    if (access.macKey) {
+      // One GenerateMac of a fixed message per key and container derives the MAC keys.
+      this.role.addToPrincipalPolicy(new PolicyStatement({ sid: 'MacKeys', actions: ['kms:GenerateMac'], resources: macKeys.map((k) => k.keyArn) }));
     }
     if (access.publish) {
       this.role.addToPrincipalPolicy(new PolicyStatement({ sid: 'PublishDomainEvents', actions: ['events:PutEvents'], resources: [bus.eventBusArn] }));

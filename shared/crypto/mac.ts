@@ -48,7 +48,9 @@ async function kmsRoot(keyId: string): Promise<Buffer> {
     region,
     retries: sdk.maxAttempts - 1,
   });
-  const res = await client.fetch(`https://kms.${region}.amazonaws.com/`, {
+  // The SDK's own convention for another endpoint (tests, VPC endpoints): AWS_ENDPOINT_URL_KMS.
+  const endpoint = env.AWS_ENDPOINT_URL_KMS ?? `https://kms.${region}.amazonaws.com/`;
+  const res = await client.fetch(endpoint, {
     method: 'POST',
     headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'TrentService.GenerateMac' },
     body: JSON.stringify({ KeyId: keyId, MacAlgorithm: 'HMAC_SHA_256', Message: Buffer.from(ROOT_MESSAGE).toString('base64') }),

@@ -19,10 +19,15 @@ describe('access table', () => {
     for (const id of ['health', 'openapi', 'exampleWhoami', 'exampleEvents'] as const) expect(ACCESS[id]).toEqual(NO_ACCESS);
   });
 
-  it('lets only create and renew seal values, and only the value route open them', () => {
+  it('lets only create and renew seal values, and only the value route and their replays open them', () => {
     const with_ = (action: 'GenerateDataKey' | 'Decrypt') => Object.entries(ACCESS).filter(([, a]) => a.valueKey.includes(action)).map(([id]) => id).sort();
     expect(with_('GenerateDataKey')).toEqual(['createToken', 'renewToken']);
-    expect(with_('Decrypt')).toEqual(['tokenValue']);
+    // create and renew unseal the first answer's value when an Idempotency-Key is replayed.
+    expect(with_('Decrypt')).toEqual(['createToken', 'renewToken', 'tokenValue']);
+  });
+
+  it('lets only the routes that mint values or cursors derive MAC keys', () => {
+    expect(Object.entries(ACCESS).filter(([, a]) => a.macKey).map(([id]) => id).sort()).toEqual(['createToken', 'listTokens', 'renewToken']);
   });
 
   it('keeps the authorizer to reads and its lastUsedAt update', () => {
@@ -30,7 +35,7 @@ describe('access table', () => {
   });
 
   it('grants the listed actions per function', () => {
-    expect(grantableActions(ACCESS.listTokens).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
+    expect(grantableActions(ACCESS.listTokens).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query', 'kms:GenerateMac']);
     expect(grantableActions(ACCESS.userEvents).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'events:PutEvents']);
     expect(grantableActions(ACCESS.expiryNotices).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'events:PutEvents']);
     expect(grantableActions(ACCESS.deleteToken).sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'events:PutEvents']);

@@ -20,7 +20,7 @@ import { resourcesOf, sharedOutdir, synthEnv, type Synthesized } from './harness
 /** Every IAM action any Tessera role may hold. */
 const ALLOWED_ACTIONS = new Set([
   'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query',
-  'kms:GenerateDataKey', 'kms:Decrypt', 'kms:Encrypt', 'kms:DescribeKey',
+  'kms:GenerateDataKey', 'kms:Decrypt', 'kms:Encrypt', 'kms:DescribeKey', 'kms:GenerateMac',
   'events:PutEvents',
   'sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl',
   'dynamodb:ListStreams', 'dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator',
@@ -596,10 +596,21 @@ describe.each(ENVIRONMENT_NAMES)('%s stack', (name: EnvironmentName) => {
   });
 
   describe('keys and removal', () => {
-    it('rotates every KMS key', () => {
+    it('rotates every encryption key, and keeps HMAC keys as generations (KMS does not rotate those)', () => {
       const keys = resourcesOf(s, 'AWS::KMS::Key');
-      expect(keys.length).toBe(name === 'prod' ? 2 : 1);
-      for (const [, key] of keys) expect(key.Properties!.EnableKeyRotation).toBe(true);
+      const hmac = keys.filter(([, key]) => key.Properties!.KeySpec === 'HMAC_256');
+      expect(keys.length - hmac.length).toBe(name === 'prod' ? 2 : 1);
+      for (const [, key] of keys.filter((k) => !hmac.includes(k))) expect(key.Properties!.EnableKeyRotation).toBe(true);
+      expect(hmac.map(([id]) => id.replace(/[0-9A-F]{8}$/, ''))).toEqual(['MacKey1']);
+      for (const [, key] of hmac) expect(key.Properties!.KeyUsage).toBe('GENERATE_VERIFY_MAC');
+    });
+
+    it('names the MAC keys, newest first, in every function, and grants GenerateMac only where a MAC is made', () => {
+      for (const [id, fn] of s.stack.functions) {
+        const vars = s.json.Resources[s.stack.getLogicalId(fn.fn.node.defaultChild as never)].Properties!.Environment.Variables;
+        expect(vars.TESSERA_MAC_KEYS).toEqual({ 'Fn::Join': ['', ['kms:', { 'Fn::GetAtt': [expect.stringMatching(/^MacKey1/), 'Arn'] }]] });
+        expect(grantableActions(ACCESS[id]).includes('kms:GenerateMac'), id).toBe(['createToken', 'renewToken', 'listTokens'].includes(id));
+      }
     });
 
     if (name === 'prod') {
