@@ -103,7 +103,7 @@ describe('legacy credentials: renew', () => {
     const r = await app.callExample(renewed.body.value);
     // Assess
     expect(renewed.status).toBe(200);
-    expect(renewed.body.value).toMatch(/^tsr_[0-9A-Za-z]{87}$/);
+    expect(renewed.body.value).toMatch(/^tsr_[0-9A-Za-z]{109}$/);
     expect(renewed.body.token).toMatchObject({ id, legacy: false, permissions: ['events:read', 'rules:read', 'nodes:read', 'integrations:read', 'api_inventory:read', 'settings:read'] });
     expect(r.status).toBe(200);
     expect(r.body.context).toMatchObject({ userId: 'legacy-renew', tokenId: id });
