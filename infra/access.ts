@@ -44,7 +44,8 @@ export const ACCESS: Record<RouteId | JobId, FunctionAccess> = {
   renewToken: access({ table: ['GetItem', 'UpdateItem', 'PutItem'], valueKey: ['GenerateDataKey', 'Decrypt'], publish: true, macKey: true }),
   deleteToken: access({ table: ['GetItem', 'DeleteItem', 'PutItem'], publish: true }),
   // The caller's projection (GetItem); a token's entries (Query on the table), the tenant's or the owner's.
-  listAudit: access({ table: ['GetItem', 'Query'], query: ['auditByOwner', 'auditByTenant'] }),
+  // MAC: list cursors.
+  listAudit: access({ table: ['GetItem', 'Query'], query: ['auditByOwner', 'auditByTenant'], macKey: true }),
   // The reported token (GetItem), its disable (UpdateItem), the activity entry (PutItem), TokenLeaked.
   reportLeaks: access({ table: ['GetItem', 'UpdateItem', 'PutItem'], publish: true }),
   exampleWhoami: NO_ACCESS,

@@ -4,7 +4,7 @@
 // their own tokens, and nothing crosses a tenant.
 import { createHash } from 'node:crypto';
 import { getConfig } from '../config.ts';
-import { ValidationError } from '../errors.ts';
+import { decodeCursor, encodeCursor } from '../http/cursor.ts';
 import type { AuditQueryInput, AuditEntryJsonShape } from '../http/schemas.ts';
 import { ID_BYTES, idFromBytes, newId } from '../ids.ts';
 import { logger } from '../log.ts';
@@ -83,30 +83,6 @@ export async function recordActivity(
 
 // ---- reading ----------------------------------------------------------------------------------
 
-interface CursorBody {
-  v: 1;
-  after: string;
-  q: string;
-}
-
-const fingerprintOf = (actor: Actor, q: AuditQueryInput) =>
-  createHash('sha256').update(['audit', actor.tenantId, actor.userId, q.tokenId ?? '', q.actorId ?? '', q.action ?? ''].join('\u0000')).digest('base64url').slice(0, 16);
-
-const encodeCursor = (after: string, q: string) => Buffer.from(JSON.stringify({ v: 1, after, q } satisfies CursorBody)).toString('base64url');
-
-function decodeCursor(cursor: string, q: string): string {
-  const bad = () => new ValidationError('The cursor is not valid for this list.', [{ path: 'query.cursor', message: 'not a cursor of this list' }]);
-  let body: Partial<CursorBody>;
-  try {
-    if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw bad();
-    body = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw bad();
-  }
-  if (!body || body.v !== 1 || typeof body.after !== 'string' || !AUDIT_SK_PATTERN.test(body.after) || body.q !== q) throw bad();
-  return body.after;
-}
-
 export function toAuditJson(r: AuditRecord): AuditEntryJsonShape {
   return {
     id: r.id,
@@ -122,8 +98,10 @@ export function toAuditJson(r: AuditRecord): AuditEntryJsonShape {
 }
 
 export async function listActivity(actor: Actor, q: AuditQueryInput): Promise<{ items: AuditEntryJsonShape[]; nextCursor: string | null }> {
-  const fingerprint = fingerprintOf(actor, q);
-  const after = q.cursor ? decodeCursor(q.cursor, fingerprint) : undefined;
+  // A cursor is bound to the caller, the tenant and every filter (not to the page size): shared/http/cursor.ts.
+  const { cursor, limit: _limit, ...filters } = q;
+  const scope = { list: 'audit', tenantId: actor.tenantId, userId: actor.userId, query: filters };
+  const after = cursor ? await decodeCursor(scope, cursor, (p) => AUDIT_SK_PATTERN.test(p)) : undefined;
   const where = q.tokenId
     ? { by: 'token' as const, tokenId: q.tokenId }
     : actor.isAdmin
@@ -135,5 +113,5 @@ export async function listActivity(actor: Actor, q: AuditQueryInput): Promise<{ 
     (!q.action || r.action === q.action) &&
     (!q.actorId || (r.actor.type === 'user' && r.actor.userId === q.actorId));
   const page = await storeList(where, q.limit, after, keep);
-  return { items: page.items.map(toAuditJson), nextCursor: page.after ? encodeCursor(page.after, fingerprint) : null };
+  return { items: page.items.map(toAuditJson), nextCursor: page.after ? await encodeCursor(scope, page.after) : null };
 }

@@ -27,7 +27,7 @@ describe('access table', () => {
   });
 
   it('lets only the routes that mint values or cursors derive MAC keys', () => {
-    expect(Object.entries(ACCESS).filter(([, a]) => a.macKey).map(([id]) => id).sort()).toEqual(['createToken', 'listTokens', 'renewToken']);
+    expect(Object.entries(ACCESS).filter(([, a]) => a.macKey).map(([id]) => id).sort()).toEqual(['createToken', 'listAudit', 'listTokens', 'renewToken']);
   });
 
   it('keeps the authorizer to reads and its lastUsedAt update', () => {
@@ -39,7 +39,7 @@ describe('access table', () => {
     expect(grantableActions(ACCESS.userEvents).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'events:PutEvents']);
     expect(grantableActions(ACCESS.expiryNotices).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'events:PutEvents']);
     expect(grantableActions(ACCESS.deleteToken).sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'events:PutEvents']);
-    expect(grantableActions(ACCESS.listAudit).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
+    expect(grantableActions(ACCESS.listAudit).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query', 'kms:GenerateMac']);
     expect(ACCESS.listAudit.query).toEqual(['auditByOwner', 'auditByTenant']);
     expect(grantableActions(ACCESS.ttlRemovals)).toEqual(['dynamodb:PutItem']);
     expect(grantableActions(ACCESS.reportLeaks).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'events:PutEvents']);

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mintValue } from '../../shared/token-value.ts';
+import { mintUntaggedValue } from '../../shared/token-value.ts';
 import { startTestApp, type Reply, type TestApp } from '../helpers/app.ts';
 
 let app: TestApp;
@@ -91,7 +91,7 @@ describe('POST /v1/leaks', () => {
 
   it('does not disable a token for a value that is not its own (same id, another secret)', async () => {
     const { token } = await app.createToken(bob);
-    const forged = mintValue(token.id, 'acme', 'bob');
+    const forged = mintUntaggedValue(token.id, 'acme', 'bob');
     const r = await report(JSON.stringify([entry(forged)]));
     expect(r.body[0].label).toBe('false_positive');
     expect((await tokenOf(token.id)).status).toBe('enabled');
