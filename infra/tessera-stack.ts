@@ -264,6 +264,7 @@ export class TesseraStack extends Stack {
       functions: this.functions,
       authorizer,
       userEventsDlq: this.userEventsDlq,
+      streamDlq: this.streamDlq,
     });
 
     // ---- outputs, and SSM parameters for other stacks --------------------------------------

@@ -42,6 +42,8 @@ export interface ObservabilityProps {
   readonly functions: ReadonlyMap<string, TesseraFunction>;
   readonly authorizer: TesseraFunction;
   readonly userEventsDlq: IQueue;
+  /** Stream batches the ttl-removals function failed on every retry. */
+  readonly streamDlq: IQueue;
 }
 
 const tessera = (metricName: string, statistic: string, label?: string, dimensionsMap: Record<string, string> = {}) =>
@@ -115,6 +117,25 @@ export class Observability extends Construct {
       alarmDescription: 'A UserChanged/UserDeleted event failed every retry and waits in the dead-letter queue (README, Deploy: Operating).',
       metric: dlqDepth,
       threshold: env.alarms.userEventDlqMessages,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+    });
+
+    // The activity log: an entry a route could not write (shared/domain/audit.ts), or stream
+    // records of the week-later deletion that failed every retry.
+    alarm('AuditWriteFailed', {
+      alarmName: name('audit-write-failed'),
+      alarmDescription: 'A token change was stored but its activity-log entry was not written (the entry is in the function\'s ERROR log).',
+      metric: tessera('AuditWriteFailed', 'Sum', 'audit writes failed'),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+    });
+    alarm('StreamDlqDepth', {
+      alarmName: name('stream-dlq'),
+      alarmDescription: 'Stream records of TTL deletions failed every retry: their week-later deletion entries are missing (the queue holds their shard positions).',
+      metric: props.streamDlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+      threshold: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
     });

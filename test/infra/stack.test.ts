@@ -565,6 +565,8 @@ describe.each(ENVIRONMENT_NAMES)('%s stack', (name: EnvironmentName) => {
       if (name === 'dev') expect(names).toContain(`${prefix}example-5xx-rate`);
       expect(names).toContain(`${prefix}authorizer-errors`);
       expect(names).toContain(`${prefix}user-events-dlq`);
+      expect(names).toContain(`${prefix}stream-dlq`);
+      expect(names).toContain(`${prefix}audit-write-failed`);
       expect(names.filter((n) => n.startsWith(`${prefix}throttles-`)).length).toBeGreaterThan(0);
       for (const id of s.stack.functions.keys()) if (id !== 'authorizer') expect(names).toContain(`${prefix}${id}-errors`);
     });
