@@ -13,6 +13,20 @@ import {
 import { createTableInput } from '../shared/store/table.ts';
 import { identityOf, LOCAL_RUNTIME } from './identities.ts';
 
+/** Waits until a deleted table is gone (dynalite, like DynamoDB, deletes asynchronously). */
+async function gone(client: DynamoDBClient, tableName: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    try {
+      await client.send(new DescribeTableCommand({ TableName: tableName }));
+    } catch (e) {
+      if ((e as Error).name === 'ResourceNotFoundException') return;
+      throw e;
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`table ${tableName} was not deleted`);
+}
+
 export async function ensureTable(endpoint: string, tableName: string): Promise<'created' | 'exists' | 'rebuilt'> {
   const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: identityOf(LOCAL_RUNTIME) });
   const wanted = createTableInput(tableName);
@@ -28,6 +42,7 @@ export async function ensureTable(endpoint: string, tableName: string): Promise<
       start = page.LastEvaluatedKey;
     } while (start);
     await client.send(new DeleteTableCommand({ TableName: tableName }));
+    await gone(client, tableName);
     await client.send(new CreateTableCommand(wanted));
     for (let i = 0; i < items.length; i += 25) {
       let batch: Record<string, { PutRequest: { Item: Record<string, AttributeValue> } }[]> | undefined = {
