@@ -6,6 +6,7 @@ import { logger } from '../log.ts';
 import { ConditionFailed } from '../store/client.ts';
 import { legacyMarker, markLegacyImported } from '../store/legacy.ts';
 import { insertToken, type TokenRecord } from '../store/tokens.ts';
+import { recordActivity, systemActor } from './audit.ts';
 import { getUser } from '../store/users.ts';
 import { legacyTokenId, ownerRefOf } from '../token-value.ts';
 import { tokenBlocker } from './actor.ts';
@@ -85,6 +86,7 @@ export async function importLegacy(records: unknown[]): Promise<ImportReport> {
     try {
       await insertToken(record);
       report.imported++;
+      await recordActivity(record, { action: 'created', actor: systemActor('legacy_import'), at });
     } catch (e) {
       if (!(e instanceof ConditionFailed)) throw e;
       report.skipped.push({ uuid: c.uuid, reason: 'already_imported' });

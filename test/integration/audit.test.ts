@@ -82,6 +82,14 @@ describe('GET /v1/audit: what is recorded', () => {
     expect(disabled).toMatchObject({ actor: { type: 'system', reason: 'permissions_revoked' }, reason: 'permissions_revoked' });
   });
 
+  it('records a legacy import as created by the system', async () => {
+    const { userId, jwt } = await newUser();
+    const uuid = `7f0c6b1e-0000-4000-8000-${String(seq).padStart(12, '0')}`;
+    expect((await app.request('POST', '/_local/legacy-import', { body: { credentials: [{ tenantId: 'acme', userId, uuid, secretSha256: 'b'.repeat(64) }] } })).body.imported).toBe(1);
+    const [entry] = (await audit(jwt, '?action=created')).body.items;
+    expect(entry).toMatchObject({ actor: { type: 'system', reason: 'legacy_import' } });
+  });
+
   it('records an expiry once, dated at the expiry, from the hourly job', async () => {
     const { jwt } = await newUser();
     const { token } = await app.createToken(jwt, { expiresAt: new Date(clock.now() + 120_000).toISOString() });
