@@ -35,9 +35,12 @@ function describe(): string {
 }
 
 /** Bundles the authorizer exactly as CDK deploys it (infra/bundling.ts). */
-export async function buildAuthorizer(outDir: string): Promise<BundleResult> {
+export const buildAuthorizer = (outDir: string): Promise<BundleResult> => buildBundle(ENTRY, outDir);
+
+/** Bundles any entry (relative to the repository root) with the options of every function. */
+export async function buildBundle(entry: string, outDir: string): Promise<BundleResult> {
   mkdirSync(outDir, { recursive: true });
-  const options = { ...esbuildOptions(ENTRY, outDir), metafile: true, logLevel: 'error' as const };
+  const options = { ...esbuildOptions(entry, outDir), metafile: true, logLevel: 'error' as const };
   const result = await build(options);
   const outfile = options.outfile;
   const output = result.metafile!.outputs[Object.keys(result.metafile!.outputs).find((k) => !k.endsWith('.map'))!];
@@ -100,6 +103,33 @@ export function measureInit(outfile: string, runs = 10, nodeOptions?: string): S
   const env = { ...INIT_ENV, ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) };
   probe(outfile, env);
   return summarize(Array.from({ length: runs }, () => probe(outfile, env).importMs));
+}
+
+/**
+ * Whole processes, as Lambda starts one: `node probe.mjs <bundle>` (which imports the bundle) against
+ * `node -e ''`, alternated, `runs` each after a warm-up; the ratio of the medians is the figure.
+ */
+export function measureProcesses(outfile: string, runs = 15, nodeOptions?: string): { bundle: Summary; bare: Summary; ratio: number } {
+  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...INIT_ENV, ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) };
+  const file = join(mkdtempSync(join(tmpdir(), 'tessera-probe-')), 'import.mjs');
+  writeFileSync(file, 'await import(process.argv[2]);\n');
+  const time = (args: string[]) => {
+    const t0 = performance.now();
+    const out = spawnSync(process.execPath, args, { env, stdio: 'ignore' });
+    if (out.status !== 0) throw new Error(`process failed: ${args.join(' ')}`);
+    return performance.now() - t0;
+  };
+  time(['-e', '']);
+  time([file, outfile]);
+  const bundle: number[] = [];
+  const bare: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    bare.push(time(['-e', '']));
+    bundle.push(time([file, outfile]));
+  }
+  const b = summarize(bundle);
+  const n = summarize(bare);
+  return { bundle: b, bare: n, ratio: b.median / n.median };
 }
 
 /**

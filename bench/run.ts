@@ -20,7 +20,14 @@ import { permissionMap } from '../shared/routes.ts';
 import { resetStore, store } from '../shared/store/client.ts';
 import { tokenKeys } from '../shared/store/keys.ts';
 import { toItem } from '../shared/store/tokens.ts';
-import { buildAuthorizer, invokeBundle, measureInit } from './bundle.ts';
+import { LogSubscriptions } from '../local/log-subscriptions.ts';
+import { clock } from '../shared/clock.ts';
+import { requireTokenActor } from '../shared/domain/actor.ts';
+import { patchToken } from '../shared/domain/tokens.ts';
+import { readDays } from '../shared/store/usage.ts';
+import { setLogLineSink, USAGE_FILTER } from '../shared/usage-line.ts';
+import { buildAuthorizer, buildBundle, invokeBundle, measureInit, measureProcesses } from './bundle.ts';
+import { keepAliveAgent, presignGetItems, sendPresigned, type Presigned } from './floor.ts';
 import { authorizerEvent, routeEvent } from './events.ts';
 import { closedLoop, fmt, latencies, percentile, progress, summarize, type Summary, type Throughput } from './harness.ts';
 import { PERMISSIONS_BY_ROLE, batchWrite, seedTenant, userItem, type SeedToken } from './seed.ts';
@@ -29,8 +36,10 @@ import { startStoreProcess } from './store.ts';
 const quick = process.argv.includes('--quick');
 
 const SIZES = quick
-  ? { users: 1_000, tokens: 12_000, heavyTokens: 2_000, rounds: 3, opsPerRound: 1_000, warmupOps: 500, latencyOps: 300, cachedOps: 100_000, lambdaCachedOps: 20_000, creates: 300, listPages: 10, cascadeRounds: 1 }
+  ? { users: 1_000, tokens: 20_000, heavyTokens: 2_000, rounds: 3, opsPerRound: 1_000, warmupOps: 500, latencyOps: 300, cachedOps: 100_000, lambdaCachedOps: 20_000, creates: 300, listPages: 10, cascadeRounds: 1 }
   : { users: 10_000, tokens: 100_000, heavyTokens: 10_000, rounds: 5, opsPerRound: 5_000, warmupOps: 2_000, latencyOps: 1_000, cachedOps: 500_000, lambdaCachedOps: 100_000, creates: 1_000, listPages: 20, cascadeRounds: 3 };
+/** Revocations of cached values timed for revocationSeconds. */
+const REVOCATIONS = 200;
 /** In-flight operations for the side-by-side GetItem / verification rounds and for creates. */
 const CONCURRENCY = 16;
 const TABLE = 'tessera-bench';
@@ -94,6 +103,10 @@ async function main() {
     resetConfig();
     resetStore();
     await ensureTable(storeProcess.endpoint, getConfig().tableName);
+    // The authorizer's one line per verification is built and handed to a sink, as the local
+    // runtime's log subscription takes it; metrics (EMF) are off outside Lambda.
+    let linesWritten = 0;
+    setLogLineSink(() => void linesWritten++);
 
     // ---- seed --------------------------------------------------------------------------------
     progress(`seeding ${fmt(SIZES.users)} users and ${fmt(SIZES.tokens)} tokens`);
@@ -111,16 +124,21 @@ async function main() {
       if (!out.isAuthorized || out.context.tokenId !== t.id) throw new Error(`seeded token ${t.id} was not accepted: ${JSON.stringify(out)}`);
     }
 
-    // ---- GetItem floor and uncached verification, side by side --------------------------------
-    // Each token is verified for the first time in the run, so neither the decision cache nor the
-    // once-a-minute lastUsedAt throttle helps: a read and a lastUsedAt write per verification.
-    // Verifying the same tokens again at once is the read alone (no decision cache, write skipped).
+    // ---- the floor and uncached verification, side by side ---------------------------------------
+    // The floor: a GetItem of a token, signed before the clock starts, sent over keep-alive with
+    // node:http, no SDK. Each verified token is verified for the first time in the run, so the
+    // decision cache never helps: one BatchGetItem (token + owner) through the authorizer's light
+    // client, and nothing written. The SDK's own GetItem is measured beside them for comparison.
     let cursor = 0;
     const take = (n: number): SeedToken[] => {
       if (cursor + n > seeded.tokens.length) throw new Error('the seed has too few tokens for distinct verifications');
       cursor += n;
       return seeded.tokens.slice(cursor - n, cursor);
     };
+    const endpointUrl = new URL(storeProcess.endpoint);
+    const agent = keepAliveAgent();
+    const presign = async (batch: SeedToken[]) => presignGetItems(storeProcess.endpoint, TABLE, batch.map((t) => tokenKeys.primary(t.id)));
+    const floorLoop = (signed: Presigned[]) => closedLoop(signed.length, CONCURRENCY, (i) => sendPresigned(agent, endpointUrl, signed[i]));
     const getItem = (t: SeedToken) => store().send(new GetCommand({ TableName: TABLE, Key: tokenKeys.primary(t.id) }));
     const verify = async (t: SeedToken) => {
       const out = await authorizer(authorizerEvent(t.value));
@@ -128,62 +146,57 @@ async function main() {
     };
     const loop = (batch: SeedToken[], op: (t: SeedToken) => Promise<unknown>) => closedLoop(batch.length, CONCURRENCY, (i) => op(batch[i]));
 
-    progress(`GetItem vs uncached verification: ${SIZES.rounds} rounds of ${fmt(SIZES.opsPerRound)}, concurrency ${CONCURRENCY}`);
-    await loop(take(SIZES.warmupOps), getItem);
+    progress(`floor vs uncached verification: ${SIZES.rounds} rounds of ${fmt(SIZES.opsPerRound)}, concurrency ${CONCURRENCY}`);
+    await floorLoop(await presign(take(SIZES.warmupOps)));
     await loop(take(SIZES.warmupOps), verify);
+    await loop(take(SIZES.warmupOps / 2), getItem);
     const floorRuns: Throughput[] = [];
     const firstRuns: Throughput[] = [];
-    const repeatRuns: Throughput[] = [];
+    const sdkRuns: Throughput[] = [];
     for (let r = 0; r < SIZES.rounds; r++) {
-      const floorBatch = take(SIZES.opsPerRound);
+      const floorBatch = await presign(take(SIZES.opsPerRound));
       const verifyBatch = take(SIZES.opsPerRound);
+      const sdkBatch = take(SIZES.opsPerRound);
       // Alternate which goes first, so neither always runs after the other's garbage.
       if (r % 2 === 0) {
-        floorRuns.push(await loop(floorBatch, getItem));
+        floorRuns.push(await floorLoop(floorBatch));
         firstRuns.push(await loop(verifyBatch, verify));
       } else {
         firstRuns.push(await loop(verifyBatch, verify));
-        floorRuns.push(await loop(floorBatch, getItem));
+        floorRuns.push(await floorLoop(floorBatch));
       }
-      repeatRuns.push(await loop(verifyBatch, verify));
+      sdkRuns.push(await loop(sdkBatch, getItem));
     }
-    const floor = record('GetItem of a token (the floor)', 'ops/s', rates(floorRuns), `concurrency ${CONCURRENCY}`);
-    const first = record('Verify uncached, first use', 'ops/s', rates(firstRuns), 'read + lastUsedAt write');
-    const repeat = record('Verify uncached, used <1 min ago', 'ops/s', rates(repeatRuns), 'read only');
-    record('  ratio first use / GetItem', 'ratio', ratios(firstRuns.map((r) => r.opsPerSec), floorRuns.map((r) => r.opsPerSec)), 'per round');
-    record('  ratio read only / GetItem', 'ratio', ratios(repeatRuns.map((r) => r.opsPerSec), floorRuns.map((r) => r.opsPerSec)), 'per round');
-    const floorCpu = record('Client CPU per GetItem', 'µs', cpu(floorRuns), 'bench process, all cores');
-    const firstCpu = record('Client CPU per verification, first use', 'µs', cpu(firstRuns));
-    const repeatCpu = record('Client CPU per verification, read only', 'µs', cpu(repeatRuns));
-    record('  ratio GetItem CPU / first use CPU', 'ratio', ratios(floorRuns.map((r) => r.cpuUsPerOp), firstRuns.map((r) => r.cpuUsPerOp)), 'per round');
-    record('  ratio GetItem CPU / read-only CPU', 'ratio', ratios(floorRuns.map((r) => r.cpuUsPerOp), repeatRuns.map((r) => r.cpuUsPerOp)), 'per round');
+    agent.destroy();
+    const floor = record('GetItem, presigned, keep-alive, no SDK (the floor)', 'ops/s', rates(floorRuns), `concurrency ${CONCURRENCY}`);
+    const first = record('Verify uncached (first use; no write)', 'ops/s', rates(firstRuns), 'BatchGetItem, light client');
+    const sdkGet = record('GetItem through SDK v3', 'ops/s', rates(sdkRuns), 'for comparison');
+    record('  ratio uncached verify / floor', 'ratio', ratios(firstRuns.map((r) => r.opsPerSec), floorRuns.map((r) => r.opsPerSec)), 'per round');
+    const floorCpu = record('Client CPU per floor GetItem', 'µs', cpu(floorRuns), 'bench process, all cores');
+    const firstCpu = record('Client CPU per uncached verification', 'µs', cpu(firstRuns));
+    record('Client CPU per SDK v3 GetItem', 'µs', cpu(sdkRuns));
 
     progress(`uncached latency: ${SIZES.rounds} rounds of ${SIZES.latencyOps} sequential verifications`);
     const firstP50: number[] = [];
     const firstP99: number[] = [];
-    const repeatP50: number[] = [];
-    const repeatP99: number[] = [];
     const floorP50: number[] = [];
     const floorP99: number[] = [];
+    const latencyAgent = keepAliveAgent();
     for (let r = 0; r < SIZES.rounds; r++) {
       const batch = take(SIZES.latencyOps);
       const once = await latencies(batch.length, (i) => verify(batch[i]));
-      const again = await latencies(batch.length, (i) => verify(batch[i]));
-      const floorBatch = take(SIZES.latencyOps);
-      const bare = await latencies(floorBatch.length, (i) => getItem(floorBatch[i]));
+      const floorBatch = await presign(take(SIZES.latencyOps));
+      const bare = await latencies(floorBatch.length, (i) => sendPresigned(latencyAgent, endpointUrl, floorBatch[i]));
       firstP50.push(percentile(once, 50));
       firstP99.push(percentile(once, 99));
-      repeatP50.push(percentile(again, 50));
-      repeatP99.push(percentile(again, 99));
       floorP50.push(percentile(bare, 50));
       floorP99.push(percentile(bare, 99));
     }
-    const p50 = record('Verify uncached, first use, p50', 'ms', summarize(firstP50), 'concurrency 1');
-    const p99 = record('Verify uncached, first use, p99', 'ms', summarize(firstP99), 'concurrency 1');
-    const readP50 = record('Verify uncached, read only, p50', 'ms', summarize(repeatP50), 'concurrency 1');
-    const readP99 = record('Verify uncached, read only, p99', 'ms', summarize(repeatP99), 'concurrency 1');
-    const getP50 = record('GetItem p50', 'ms', summarize(floorP50), 'concurrency 1');
-    const getP99 = record('GetItem p99', 'ms', summarize(floorP99), 'concurrency 1');
+    latencyAgent.destroy();
+    const p50 = record('Verify uncached, p50', 'ms', summarize(firstP50), 'concurrency 1');
+    const p99 = record('Verify uncached, p99', 'ms', summarize(firstP99), 'concurrency 1');
+    const getP50 = record('Floor GetItem p50', 'ms', summarize(floorP50), 'concurrency 1');
+    const getP99 = record('Floor GetItem p99', 'ms', summarize(floorP99), 'concurrency 1');
 
     // ---- cached verification: one core, no I/O --------------------------------------------------
     process.env.TESSERA_AUTH_CACHE_SECONDS = '10';
@@ -204,7 +217,59 @@ async function main() {
     const cachedRates: number[] = [];
     for (let r = 0; r < SIZES.rounds; r++) cachedRates.push(await cachedRound(SIZES.cachedOps));
     const cached = record('Verify cached (same value, in window)', 'ops/s', summarize(cachedRates), 'one core, sequential');
-    const cachedLambda = record('Verify cached, Lambda metrics on', 'ops/s', summarize(await cachedWithLambdaMetrics(hot.value)), '2 EMF lines each, to /dev/null');
+    const cachedLambda = record('Verify cached, Lambda metrics on', 'ops/s', summarize(await cachedWithLambdaMetrics(hot.value)), 'one EMF line each, to /dev/null');
+
+    // ---- revocation of cached values ------------------------------------------------------------
+    // A cached acceptance, then its token disabled through the domain (feed entry, then the
+    // write); the service clock moves in 50 ms steps until the authorizer refuses. Between
+    // revocations the clock moves a random fraction of a second, so the feed's once-a-second
+    // look falls anywhere relative to the change.
+    progress(`revocation: ${REVOCATIONS} disables of cached values, service clock in 50 ms steps`);
+    const revocationDelays: number[] = [];
+    for (const t of take(REVOCATIONS)) {
+      const user = seeded.users.find((u) => u.userId === t.userId)!;
+      if (!(await authorizer(authorizerEvent(t.value))).isAuthorized) throw new Error(`token ${t.id} not accepted before its revocation`);
+      const actor = await requireTokenActor({ tenantId: user.tenantId, userId: user.userId });
+      const recorded = clock.now();
+      await patchToken(actor, t.id, { enabled: false });
+      let refused = false;
+      for (let step = 0; step < 200 && !refused; step++) {
+        refused = !(await authorizer(authorizerEvent(t.value))).isAuthorized;
+        if (!refused) clock.advance(0.05);
+      }
+      if (!refused) throw new Error(`token ${t.id} still accepted 10 s after its revocation`);
+      revocationDelays.push((clock.now() - recorded) / 1000);
+      clock.advance(Math.random());
+    }
+    const revocationSorted = [...revocationDelays].sort((a, b) => a - b);
+    const revocationP99 = percentile(revocationSorted, 99);
+    record('Revocation of a cached value, service clock', 's', summarize(revocationDelays), `p99 ${revocationP99.toFixed(2)} s over ${REVOCATIONS}`);
+
+    // ---- usage lag: a verification until its count is stored ------------------------------------
+    // The local runtime's log subscription (local/log-subscriptions.ts) takes the line, batches it
+    // and delivers it to the usage function, as CloudWatch Logs does; real time until the day's
+    // counter shows the use.
+    progress('usage lag: verification -> log line -> subscription -> usage function -> counter');
+    const logs = new LogSubscriptions();
+    const usageHandler: Handler = (await import('../functions/usage.ts')).handler;
+    logs.add({ source: 'authorizer', filter: USAGE_FILTER, deliver: (event) => usageHandler(event) });
+    setLogLineSink((line) => logs.line('authorizer', line));
+    const lags: number[] = [];
+    for (const t of take(5)) {
+      const t0 = performance.now();
+      await verify(t);
+      const today = new Date(clock.now()).toISOString().slice(0, 10);
+      for (;;) {
+        if ((await readDays(t.id, today, today)).get(today)?.verified === 1) break;
+        if (performance.now() - t0 > 120_000) throw new Error('usage not counted within 120 s');
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      lags.push((performance.now() - t0) / 1000);
+    }
+    await logs.flush();
+    setLogLineSink(() => void linesWritten++);
+    const usageLag = record('Usage lag: verification to stored count', 's', summarize(lags), 'real time, local subscription');
+
     process.env.TESSERA_AUTH_CACHE_SECONDS = '0';
     resetConfig();
 
@@ -278,6 +343,36 @@ async function main() {
     const answer = invokeBundle(bundle.outfile, storeProcess.endpoint, TABLE, authorizerEvent(probeValue.value)) as { isAuthorized?: boolean };
     if (!answer?.isAuthorized) throw new Error(`the bundle ${bundle.outfile} did not accept a seeded token: ${JSON.stringify(answer)}`);
     const init = record('Authorizer bundle: import in a fresh process', 'ms', measureInit(bundle.outfile, 10, bundle.nodeOptions), `NODE_OPTIONS=${bundle.nodeOptions}`);
+    const processes = measureProcesses(bundle.outfile, 15, bundle.nodeOptions);
+    record('  whole process importing the bundle', 'ms', processes.bundle, 'node import.mjs <bundle>');
+    record("  whole process of node -e ''", 'ms', processes.bare, 'same environment');
+    record('  ratio (authorizerInitRatio)', 'ratio', summarize([processes.ratio]), 'of the medians');
+
+    // ---- the read through each client, side by side ----------------------------------------------
+    // The same readToken (shared/store/reads.ts) through SDK v3, aws4fetch's AwsClient and the
+    // authorizer's light client (aws4fetch's signing on node:crypto, node:http): bundle, import in
+    // a fresh process, client CPU per read. @aws-lite/client is not installed here; the
+    // figures the comparison started from are in BENCHMARKS.md.
+    progress('clients: SDK v3 and aws4fetch, bundled, imported and reading side by side');
+    const clientFigures: Record<string, { bytes: number; importMs: number; cpuUs: number }> = {};
+    const { sdkReads } = await import('../shared/store/transport-sdk.ts');
+    const { aws4fetchReads } = await import('./clients/aws4fetch-reads.ts');
+    const { lightReads } = await import('../shared/store/transport-light.ts');
+    const { readToken } = await import('../shared/store/reads.ts');
+    const clients = {
+      'SDK v3': { entry: 'bench/clients/read-sdk.ts', reads: sdkReads },
+      aws4fetch: { entry: 'bench/clients/read-aws4fetch.ts', reads: aws4fetchReads },
+      'light (authorizer)': { entry: 'bench/clients/read-light.ts', reads: lightReads },
+    };
+    for (const c of Object.values(clients)) await closedLoop(500, CONCURRENCY, (i) => readToken(c.reads, seeded.tokens[i].id, false));
+    for (const [name, c] of Object.entries(clients)) {
+      const built = await buildBundle(c.entry, join(dir, `client-${name.replace(/\W/g, '')}`));
+      const imported = measureInit(built.outfile, 10, bundle.nodeOptions);
+      const runs: Throughput[] = [];
+      for (let r = 0; r < SIZES.rounds; r++) runs.push(await closedLoop(SIZES.opsPerRound / 2, CONCURRENCY, (i) => readToken(c.reads, seeded.tokens[i].id, false)));
+      clientFigures[name] = { bytes: built.bytes, importMs: imported.median, cpuUs: cpu(runs).median };
+      record(`Read through ${name}: client CPU per read`, 'µs', cpu(runs), `bundle ${fmt(built.bytes)} B, import ${imported.median.toFixed(1)} ms`);
+    }
 
     // ---- report ----------------------------------------------------------------------------------
     const wall = (performance.now() - startedAt) / 1000;
@@ -298,22 +393,24 @@ async function main() {
     out.write(`Largest in the bundle: ${bundle.largest.map(([k, v]) => `${k} ${fmt(v / 1024)} KB`).join(', ')}\n`);
     out.write(`Wall time ${wall.toFixed(1)} s\n\n`);
     const json = {
-      getItemOpsPerSec: Math.round(floor.median),
+      floorGetItemOpsPerSec: Math.round(floor.median),
       verifyUncachedOpsPerSec: Math.round(first.median),
       uncachedRatio: Number((first.median / floor.median).toFixed(3)),
-      verifyUncachedReadOnlyOpsPerSec: Math.round(repeat.median),
-      uncachedRatioReadOnly: Number((repeat.median / floor.median).toFixed(3)),
-      getItemCpuUs: Math.round(floorCpu.median),
+      sdkGetItemOpsPerSec: Math.round(sdkGet.median),
+      floorGetItemCpuUs: Math.round(floorCpu.median),
       verifyUncachedCpuUs: Math.round(firstCpu.median),
-      verifyUncachedReadOnlyCpuUs: Math.round(repeatCpu.median),
       verifyCachedOpsPerSec: Math.round(cached.median),
       verifyCachedLambdaMetricsOpsPerSec: Math.round(cachedLambda.median),
+      revocationSeconds: Number(revocationP99.toFixed(3)),
+      revocations: revocationDelays.length,
+      usageLagSeconds: Number(usageLag.max.toFixed(3)),
       verifyP50Ms: Number(p50.median.toFixed(3)),
       verifyP99Ms: Number(p99.median.toFixed(3)),
-      verifyReadOnlyP50Ms: Number(readP50.median.toFixed(3)),
-      verifyReadOnlyP99Ms: Number(readP99.median.toFixed(3)),
-      getItemP50Ms: Number(getP50.median.toFixed(3)),
-      getItemP99Ms: Number(getP99.median.toFixed(3)),
+      floorGetItemP50Ms: Number(getP50.median.toFixed(3)),
+      floorGetItemP99Ms: Number(getP99.median.toFixed(3)),
+      authorizerInitRatio: Number(processes.ratio.toFixed(3)),
+      clients: clientFigures,
+      usageLinesWritten: linesWritten,
       createOpsPerSec: Math.round(creates.median),
       listPageMs: Number(list.median.toFixed(2)),
       cascade10kSeconds: seeded.heavyTokens.length === 10_000 ? Number(cascade.median.toFixed(2)) : null,
@@ -322,6 +419,8 @@ async function main() {
       authorizerBundleBytes: bundle.bytes,
       authorizerSourceMapBytes: bundle.mapBytes,
       authorizerInitMs: Number(init.median.toFixed(1)),
+      authorizerProcessMs: Number(processes.bundle.median.toFixed(1)),
+      nodeBareProcessMs: Number(processes.bare.median.toFixed(1)),
       loadItemsPerSec: Math.round(loadPerSec),
       concurrency: CONCURRENCY,
       users: seeded.users.length,

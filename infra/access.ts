@@ -48,11 +48,14 @@ export const ACCESS: Record<RouteId | JobId, FunctionAccess> = {
   listAudit: access({ table: ['GetItem', 'Query'], query: ['auditByOwner', 'auditByTenant'], macKey: true }),
   // The reported token (GetItem), its disable (UpdateItem), the activity entry (PutItem), TokenLeaked.
   reportLeaks: access({ table: ['GetItem', 'UpdateItem', 'PutItem'], publish: true }),
+  // The caller and the token (GetItem), then the token's day counters (Query of USAGE#<id>).
+  tokenUsage: access({ table: ['GetItem', 'Query'] }),
   exampleWhoami: NO_ACCESS,
   exampleEvents: NO_ACCESS,
   // Jobs (shared/routes.ts JOBS)
-  // BatchGetItem: token + owner in one round trip; GetItem: legacy path; UpdateItem: lastUsedAt.
-  authorizer: access({ table: ['BatchGetItem', 'GetItem', 'UpdateItem'] }),
+  // BatchGetItem: token + owner in one round trip; GetItem: legacy path; Query: the revocation
+  // feed, once a second per warm container. It writes nothing.
+  authorizer: access({ table: ['BatchGetItem', 'GetItem', 'Query'] }),
   // Projection (Get/Put), cascade over the owner's tokens (Query byOwner, Get + Update), TokenDisabled.
   userEvents: access({ table: ['GetItem', 'PutItem', 'UpdateItem'], query: ['byOwner'], publish: true }),
   legacyImport: access({ table: ['GetItem', 'PutItem'] }),
@@ -60,6 +63,8 @@ export const ACCESS: Record<RouteId | JobId, FunctionAccess> = {
   expiryNotices: access({ table: ['UpdateItem', 'GetItem', 'PutItem'], query: ['byExpiryDay'], publish: true }),
   // The week-later deletion's entry; the stream read itself is granted with the subscription.
   ttlRemovals: access({ table: ['PutItem'] }),
+  // lastUsedAt on the token and the day's counters: conditional UpdateItem / ADD, nothing else.
+  usage: access({ table: ['UpdateItem'] }),
 };
 
 /** Every IAM action a Tessera function can be granted; the infra tests hold policies to it. */

@@ -34,9 +34,13 @@ export interface TesseraEnvironment {
   readonly corsOrigins: readonly string[];
   readonly logRetention: RetentionDays;
   readonly logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
-  /** API Gateway's authorizer result cache (the Tessera authorizer on HTTP and REST APIs). */
+  /**
+   * API Gateway's authorizer result cache (the Tessera authorizer on HTTP and REST APIs). Off by
+   * default: a cached API Gateway answer cannot be revoked, so any value here adds to the 2 s
+   * revocation bound (README, "Caching and the worst-case revocation delay").
+   */
   readonly authorizerCacheSeconds: number;
-  /** The authorizer's own per-container cache (TESSERA_AUTH_CACHE_SECONDS). */
+  /** The authorizer's own per-container cache (TESSERA_AUTH_CACHE_SECONDS); revoked through the feed. */
   readonly containerCacheSeconds: number;
   /** Default stage throttling of each HTTP API. */
   readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
@@ -73,7 +77,7 @@ export const MAX_REVOCATION_SECONDS = 60;
 const DEFAULTS = {
   identitySource: 'tessera.identity',
   identityPublisherAccounts: [],
-  authorizerCacheSeconds: 30,
+  authorizerCacheSeconds: 0,
   containerCacheSeconds: 10,
   logLevel: 'INFO',
   pointInTimeRecovery: true,
@@ -187,9 +191,18 @@ export function resolveEnvironment(name: unknown, context: Context = {}): Tesser
   return env;
 }
 
-/** Worst case from a revocation to its effect on every API: both caches, plus clock granularity. */
-export const worstCaseRevocationSeconds = (env: Pick<TesseraEnvironment, 'authorizerCacheSeconds' | 'containerCacheSeconds'>) =>
-  env.authorizerCacheSeconds + env.containerCacheSeconds + 1;
+/**
+ * From a revocation to the refusal in every container: the feed is read once a second, then the
+ * changed item is read strongly consistent (shared/domain/revocation-watch.ts).
+ */
+export const FEED_REVOCATION_SECONDS = 2;
+
+/**
+ * Worst case from a revocation to its effect on every API: API Gateway's cache, which nothing can
+ * revoke, plus the feed. The container cache no longer adds to it: the feed ends its acceptances.
+ */
+export const worstCaseRevocationSeconds = (env: Pick<TesseraEnvironment, 'authorizerCacheSeconds'>) =>
+  env.authorizerCacheSeconds + FEED_REVOCATION_SECONDS;
 
 function validate(env: TesseraEnvironment): void {
   const problems: string[] = [];
@@ -206,7 +219,7 @@ function validate(env: TesseraEnvironment): void {
   if (env.authorizerCacheSeconds > 3600) problems.push('authorizerCacheSeconds must be at most 3600 (API Gateway limit)');
   if (worstCaseRevocationSeconds(env) > MAX_REVOCATION_SECONDS) {
     problems.push(
-      `authorizerCacheSeconds (${env.authorizerCacheSeconds}) + containerCacheSeconds (${env.containerCacheSeconds}) + 1 must be at most ${MAX_REVOCATION_SECONDS} s (worst-case revocation delay)`,
+      `authorizerCacheSeconds (${env.authorizerCacheSeconds}) + ${FEED_REVOCATION_SECONDS} must be at most ${MAX_REVOCATION_SECONDS} s (worst-case revocation delay)`,
     );
   }
   if (!['DEBUG', 'INFO', 'WARN', 'ERROR'].includes(env.logLevel)) problems.push(`logLevel must be DEBUG, INFO, WARN or ERROR, got "${env.logLevel}"`);

@@ -11,6 +11,8 @@ import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { SubscriptionFilter } from 'aws-cdk-lib/aws-logs';
+import { LambdaDestination } from 'aws-cdk-lib/aws-logs-destinations';
 import { AccountPrincipal, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
@@ -18,6 +20,7 @@ import type { Construct } from 'constructs';
 import { USER_EVENT_TYPES } from '../shared/domain/users.ts';
 import { ttlRemovalPattern } from '../shared/events/rules.ts';
 import { JOBS, ROUTE_LIST, permissionMap, routeKey, type RouteDef, type RouteId } from '../shared/routes.ts';
+import { USAGE_FILTER } from '../shared/usage-line.ts';
 import { ACCESS, type JobId } from './access.ts';
 import type { TesseraEnvironment } from './environments.ts';
 import { ConsoleSite } from './constructs/console-site.ts';
@@ -27,6 +30,7 @@ import { Observability } from './constructs/observability.ts';
 import { TesseraAuthorizer } from './constructs/tessera-authorizer.ts';
 import { TesseraFunction, type StoreResources } from './constructs/tessera-function.ts';
 import { TokenTable } from './constructs/token-table.ts';
+import { cloudWatchPattern } from './log-patterns.ts';
 import { acknowledge } from './nag.ts';
 
 export interface TesseraStackProps extends StackProps {
@@ -51,6 +55,8 @@ const JOB_SIZING: Record<JobId, Sizing> = {
   expiryNotices: { memorySize: 512, timeout: Duration.minutes(5) },
   // A batch of up to 100 stream records, one PutItem each.
   ttlRemovals: { memorySize: 256, timeout: Duration.minutes(1) },
+  // One delivered batch (up to 10,000 lines) is a few hundred single-item writes.
+  usage: { memorySize: 512, timeout: Duration.minutes(1) },
 };
 
 /** How long identity events may wait for delivery and retries before they go to the DLQ. */
@@ -138,6 +144,7 @@ export class TesseraStack extends Stack {
     const legacyImport = job('legacyImport');
     const expiryNotices = job('expiryNotices');
     const ttlRemovals = job('ttlRemovals');
+    const usage = job('usage');
 
     // ---- the console page, part 1: bucket and distribution -----------------------------------
     // Created before the API so the API's CORS can allow the distribution's origin; the upload
@@ -183,6 +190,15 @@ export class TesseraStack extends Stack {
     authorizer.fn.addEnvironment('TESSERA_AUTH_DENY_CACHE_SECONDS', String(Math.min(5, env.containerCacheSeconds)));
     TesseraAuthorizer.requirePermissions(authorizer.fn, permissionMap('example'));
     TesseraAuthorizer.requirePermissions(authorizer.fn, env.extraRoutePermissions);
+
+    // ---- usage: the authorizer's lines, through a subscription filter -----------------------
+    // The same filter object the local runtime matches lines with (local/log-subscriptions.ts).
+    new SubscriptionFilter(this, 'UsageSubscription', {
+      logGroup: authorizer.logGroup,
+      destination: new LambdaDestination(usage.live),
+      filterPattern: cloudWatchPattern(USAGE_FILTER),
+      filterName: USAGE_FILTER.name,
+    });
 
     // ---- identity events in, with retries and a dead-letter queue --------------------------
     const userEventRule = new Rule(this, 'UserEventsRule', {

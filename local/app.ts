@@ -1,4 +1,5 @@
-// The embedded default, composed: store, table, keys, handlers, bus, gateway, sweeper.
+// The embedded default, composed: store, table, keys, handlers, bus, log subscriptions, gateway,
+// sweeper.
 // startLocal() is what `npm start` runs and what the integration tests start.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,8 +14,10 @@ import { JOBS, ROUTE_LIST, permissionMap } from '../shared/routes.ts';
 import { resetStore } from '../shared/store/client.ts';
 import { resetMacKeys } from '../shared/crypto/mac.ts';
 import { resetVault } from '../shared/crypto/vault.ts';
+import { setLogLineSink, USAGE_FILTER } from '../shared/usage-line.ts';
 import { LocalBus } from './bus.ts';
 import { createGateway } from './gateway.ts';
+import { LogSubscriptions } from './log-subscriptions.ts';
 import { ensureKeyRing, loadJwtKeys } from './keys.ts';
 import { credentialsEnv, LOCAL_RUNTIME } from './identities.ts';
 import { startStore, type EmbeddedStore } from './store.ts';
@@ -24,6 +27,7 @@ import { sweepExpired } from './sweeper.ts';
 import { ensureTable } from './table.ts';
 import { seedDemo } from './seed.ts';
 import { ensureWebBuilt } from '../web/build.ts';
+import { lambdaContext } from './lambda.ts';
 
 export const LOCAL_ISSUER = 'https://tessera.local/';
 export const LOCAL_AUDIENCE = 'tessera-local';
@@ -49,6 +53,8 @@ export interface LocalApp {
   /** The store endpoint every DynamoDB call goes through (interceptors: local/store-proxy.ts). */
   storeProxy: StoreProxy;
   advance(seconds: number): Promise<{ now: string; swept: number }>;
+  /** Delivers the log lines the subscriptions hold now (CloudWatch Logs delivers within seconds). */
+  flushLogs(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -94,6 +100,19 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalApp> 
     const expiryNotices = (await import(join(ROOT, JOBS.expiryNotices.entry))).handler;
     const ttlRemovals = localStream((await import(join(ROOT, JOBS.ttlRemovals.entry))).handler);
 
+    const usage = (await import(join(ROOT, JOBS.usage.entry))).handler;
+
+    // The authorizer's log group is subscribed to the usage function, as infra/tessera-stack.ts
+    // deploys it. Handlers run in this process, so their lines are taken from the line sink.
+    const logs = new LogSubscriptions();
+    logs.add({ source: 'authorizer', filter: USAGE_FILTER, deliver: (event) => usage(event, lambdaContext('usage')) });
+    // At DEBUG the console shows them too, as the log group would.
+    const echo = getConfig().logLevel === 'DEBUG';
+    setLogLineSink((line) => {
+      logs.line('authorizer', line);
+      if (echo) console.log(line);
+    });
+
     const bus = new LocalBus(userEvents);
     setEventSink(bus.sink);
     const housekeeping = async () => {
@@ -102,6 +121,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalApp> 
       return swept;
     };
     const advance = async (seconds: number) => {
+      await logs.flush(); // lines written before the clock moved count on their own day
       clock.advance(seconds);
       const swept = await housekeeping();
       return { now: new Date(clock.now()).toISOString(), swept };
@@ -130,8 +150,11 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalApp> 
       bus,
       storeProxy: px,
       advance,
+      flushLogs: () => logs.flush(),
       close: async () => {
         if (timer) clearInterval(timer);
+        await logs.flush();
+        setLogLineSink(undefined);
         s.closeAllConnections();
         await new Promise<void>((res) => s.close(() => res()));
         resetStore();

@@ -1,5 +1,7 @@
-// Custom metrics as CloudWatch EMF through Powertools Metrics, in Lambda only (locally the
-// same calls are no-ops, so the embedded default's console stays readable).
+// Custom metrics of the management functions as CloudWatch EMF through Powertools Metrics, in
+// Lambda only (locally the same calls are no-ops, so the embedded default's console stays
+// readable). The authorizer writes its metrics in its one line per invocation instead
+// (shared/usage-line.ts), without Powertools Metrics in its bundle.
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 
 const enabled = Boolean(process.env.AWS_LAMBDA_FUNCTION_NAME);

@@ -20,6 +20,8 @@ import {
   TokenPage,
   TokenValue,
   TokenWithValue,
+  UsageJson,
+  UsageQuery,
 } from './http/schemas.ts';
 
 export type AuthKind = 'none' | 'jwt' | 'tessera';
@@ -103,6 +105,11 @@ export const ROUTES = {
     // Unauthenticated until the signature is checked: its own, low throttle keeps floods off the store.
     throttle: { rateLimit: 10, burstLimit: 20 },
   },
+  tokenUsage: {
+    method: 'GET', path: '/v1/tokens/{id}/usage', entry: 'functions/tokens-usage.ts', auth: 'jwt', api: 'management',
+    summary: "A token's last use and its verifications and refusals per UTC day", params: TokenIdParam, query: UsageQuery,
+    success: { status: 200, schema: UsageJson }, errors: TOKEN_ERRORS,
+  },
   exampleWhoami: {
     method: 'GET', path: '/example/whoami', entry: 'functions/example-whoami.ts', auth: 'tessera', api: 'example',
     summary: 'Example API: the authorizer context of any valid token', permissions: [], success: { status: 200 },
@@ -130,6 +137,7 @@ export const JOBS = {
   legacyImport: { entry: 'functions/legacy-import.ts', summary: 'Operator job: import legacy UUID+secret credentials' },
   expiryNotices: { entry: 'functions/expiry-notices.ts', summary: 'Hourly: TokenExpiringSoon events and expiry entries in the activity log' },
   ttlRemovals: { entry: 'functions/ttl-removals.ts', summary: 'DynamoDB stream: records the week-later deletion (TTL removals of tokens) in the activity log' },
+  usage: { entry: 'functions/usage.ts', summary: "Token usage from the authorizer's log lines (CloudWatch Logs subscription)" },
 } as const;
 
 export { ErrorJson };

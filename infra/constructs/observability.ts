@@ -1,5 +1,5 @@
-// Alarms and the dashboard. Custom metrics come from Powertools Metrics (EMF) in
-// shared/metrics.ts: namespace `Tessera`, default dimension service=tessera, `Verified`,
+// Alarms and the dashboard. Custom metrics come from the authorizer's one EMF line per invocation
+// (shared/usage-line.ts): namespace `Tessera`, dimension service=tessera, `Verified`,
 // `Denied` (+ reason) and `VerifyLatency` (ms). Token creates are counted from the management
 // API's access log (a metric filter on POST /v1/tokens answered 201), so no handler changes.
 import { Duration } from 'aws-cdk-lib';
@@ -26,9 +26,9 @@ import { worstCaseRevocationSeconds, type TesseraEnvironment } from '../environm
 import type { LoggedHttpApi } from './logged-http-api.ts';
 import type { TesseraFunction } from './tessera-function.ts';
 
-/** Must match shared/metrics.ts (namespace, and Powertools' default `service` dimension). */
-export const METRICS_NAMESPACE = 'Tessera';
-export const METRICS_SERVICE = 'tessera';
+import { METRICS_NAMESPACE, METRICS_SERVICE } from '../../shared/usage-line.ts';
+
+export { METRICS_NAMESPACE, METRICS_SERVICE };
 export const TOKEN_CREATED_METRIC = 'TokenCreated';
 
 const FIVE_MINUTES = Duration.minutes(5);
@@ -165,7 +165,7 @@ export class Observability extends Construct {
     this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: name('overview'), defaultInterval: Duration.hours(24) });
     this.dashboard.addWidgets(
       new TextWidget({
-        markdown: `# Tessera ${env.name}\nAuthorizer cache ${env.authorizerCacheSeconds} s (API Gateway) + ${env.containerCacheSeconds} s (container): revocation reaches every API within ${worstCaseRevocationSeconds(env)} s.`,
+        markdown: `# Tessera ${env.name}\nAuthorizer cache ${env.authorizerCacheSeconds ? `${env.authorizerCacheSeconds} s` : 'off'} (API Gateway), ${env.containerCacheSeconds} s per container, revoked through the feed: revocation reaches every API within ${worstCaseRevocationSeconds(env)} s.`,
         width: 24,
         height: 2,
       }),

@@ -36,7 +36,14 @@ export interface TesseraAuthorizerProps {
    * `GET /items/{id}` as METHOD + resource path for REST APIs.
    */
   readonly permissions?: RoutePermissions;
-  /** API Gateway's result cache; 0 disables it. Default 30 s (see the README on revocation delays). */
+  /**
+   * API Gateway's result cache. Default 0 (off): every request reaches the function, whose own
+   * cache answers without a read and is revoked within 2 s through the revocation feed; that costs
+   * one Lambda invocation per request ($0.20 per million, plus ~1–2 ms of duration when cached).
+   * The alternative, `Duration.seconds(39)`, saves invocations for repeated calls but a cached
+   * API Gateway answer cannot be revoked: revocation then takes up to 39 + 2 = 41 s (README,
+   * "Caching and the worst-case revocation delay").
+   */
   readonly cacheTtl?: Duration;
   /**
    * 'authorization' (default): only `Authorization: Bearer tsr_...` credentials, cached per value and
@@ -100,7 +107,7 @@ export class TesseraAuthorizer extends Construct {
     this.handler = props.handler
       ?? LambdaFunction.fromFunctionAttributes(this, 'Function', { functionArn: props.functionArn!, sameEnvironment: true });
     this.credentials = props.credentials ?? 'authorization';
-    this.cacheTtl = this.credentials === 'any' ? Duration.seconds(0) : (props.cacheTtl ?? Duration.seconds(30));
+    this.cacheTtl = this.credentials === 'any' ? Duration.seconds(0) : (props.cacheTtl ?? Duration.seconds(0));
     if (this.cacheTtl.toSeconds() > 3600) throw new Error('API Gateway caches authorizer results for at most 3600 s');
 
     const permissions = props.permissions ?? {};

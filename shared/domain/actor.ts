@@ -1,7 +1,8 @@
 // Who is calling: the JWT's subject resolved against the user projection (rules.md §1, §1.9).
-import { isAdminRole, permissionsOf, type Permission } from '../catalog.ts';
+import { isAdminRole, type Permission } from '../catalog.ts';
 import { ForbiddenError, SsoUserError } from '../errors.ts';
 import { getUser, type UserRecord } from '../store/users.ts';
+import { effectivePermissions, tokenBlocker } from './owner.ts';
 
 export interface Claims {
   tenantId: string;
@@ -17,17 +18,7 @@ export interface Actor {
   permissions: Permission[];
 }
 
-export const effectivePermissions = (user: Pick<UserRecord, 'role' | 'permissions'>): Permission[] =>
-  permissionsOf(user.role, user.permissions);
-
-/** Why a known user cannot have tokens now, or null if they can. */
-export function tokenBlocker(user: UserRecord | undefined): 'unknown' | 'deleted' | 'disabled' | 'sso' | null {
-  if (!user) return 'unknown';
-  if (user.status === 'deleted') return 'deleted';
-  if (user.status === 'disabled') return 'disabled';
-  if (user.authMethod === 'sso') return 'sso';
-  return null;
-}
+export { effectivePermissions, tokenBlocker };
 
 export async function loadUser(claims: Claims): Promise<UserRecord | undefined> {
   return getUser(claims.tenantId, claims.userId);

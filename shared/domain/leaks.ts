@@ -11,6 +11,7 @@ import { publish, type DomainEvent } from '../events/publish.ts';
 import { validate } from '../http/middleware.ts';
 import { LeakReport, type LeakReportInput } from '../http/schemas.ts';
 import { ConditionFailed } from '../store/client.ts';
+import { announceRevocations } from '../store/revocations.ts';
 import { getToken, updateToken, type TokenRecord } from '../store/tokens.ts';
 import { hashesEqual, hashValue, parseValue } from '../token-value.ts';
 import { ValidationError } from '../errors.ts';
@@ -69,6 +70,8 @@ async function revokeLeaked(entry: LeakReportInput[number]): Promise<boolean> {
     if (statusOf(token, nowMs) !== 'enabled') return false;
     const at = new Date(nowMs).toISOString();
     let saved: TokenRecord;
+    // Refused by every authorizer within 2 s (rules.md §1.6): announced before the write.
+    await announceRevocations([{ kind: 'token', id: token.id }]);
     try {
       saved = await updateToken({ ...token, disabledAt: at, disabledReason: 'leaked', updatedAt: at }, token.version);
     } catch (e) {

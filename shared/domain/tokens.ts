@@ -26,6 +26,7 @@ import {
   type TokenRecord,
 } from '../store/tokens.ts';
 import { markLegacyRevoked } from '../store/legacy.ts';
+import { announceRevocations } from '../store/revocations.ts';
 import { getUser } from '../store/users.ts';
 import { hashesEqual, hashValue, hintOf, mintValue, ownerRefOf } from '../token-value.ts';
 import { assertRevealable, assertVisible, canSee } from './access.ts';
@@ -161,7 +162,7 @@ async function settleOwnerChange(record: TokenRecord, seenVersion: number): Prom
   }
 }
 
-async function visibleToken(actor: Actor, id: string, consistent = false): Promise<TokenRecord> {
+export async function visibleToken(actor: Actor, id: string, consistent = false): Promise<TokenRecord> {
   const token = await getToken(id, consistent);
   assertVisible(actor, token);
   return token;
@@ -180,6 +181,11 @@ export async function revealValue(actor: Actor, id: string): Promise<{ value: st
 
 // ---- list ----------------------------------------------------------------------------------
 
+const DAY_MS = 86_400_000;
+
+/** Not used since `cutoffMs`; a token never used counts as unused however new it is. */
+const unusedSince = (t: TokenRecord, cutoffMs: number) => t.lastUsedAt === null || Date.parse(t.lastUsedAt) < cutoffMs;
+
 export async function listTokens(actor: Actor, q: ListTokensInput): Promise<{ items: TokenJsonShape[]; nextCursor: string | null }> {
   // A cursor is bound to the caller, the tenant and every filter (not to the page size).
   const { cursor, limit, ...filters } = q;
@@ -191,7 +197,9 @@ export async function listTokens(actor: Actor, q: ListTokensInput): Promise<{ it
   const where = q.owner || !actor.isAdmin
     ? { index: 'byOwner' as const, ownerRef: ownerRefOf(actor.tenantId, q.owner ?? actor.userId) }
     : { index: 'byTenant' as const, tenantId: actor.tenantId };
-  const page = await storeList(where, limit, after, (t) => canSee(actor, t) && (!q.status || statusOf(t, at) === q.status));
+  const cutoff = q.unusedForDays === undefined ? undefined : at - q.unusedForDays * DAY_MS;
+  const page = await storeList(where, limit, after, (t) =>
+    canSee(actor, t) && (!q.status || statusOf(t, at) === q.status) && (cutoff === undefined || unusedSince(t, cutoff)));
   return { items: page.items.map((t) => toJson(t, at)), nextCursor: page.after ? await encodeCursor(scope, page.after) : null };
 }
 
@@ -212,6 +220,18 @@ async function withRetry<T>(attempt: () => Promise<T>): Promise<T> {
     }
   }
 }
+
+/** Whether a change can end an acceptance the authorizer may have cached. */
+function narrows(before: TokenRecord, after: TokenRecord): boolean {
+  if (!before.disabledAt && after.disabledAt) return true;
+  if ((before.permissions ?? []).some((p) => !(after.permissions ?? []).includes(p))) return true;
+  // Cached acceptances carry the networks they were checked against.
+  if (JSON.stringify(before.allowedCidrs) !== JSON.stringify(after.allowedCidrs)) return true;
+  return after.expiresAt !== null && (before.expiresAt === null || after.expiresAt < before.expiresAt);
+}
+
+/** Announced before the write (shared/store/revocations.ts): harmless if the write then fails. */
+const announceToken = (id: string) => announceRevocations([{ kind: 'token', id }]);
 
 export async function patchToken(actor: Actor, id: string, input: PatchTokenInput): Promise<TokenJsonShape> {
   assertFuture(input.expiresAt, 'expiresAt');
@@ -255,6 +275,7 @@ export async function patchToken(actor: Actor, id: string, input: PatchTokenInpu
       events.push(event('TokenDisabled', next, { actorId: actor.userId, reason: 'manual' }));
     }
     next.updatedAt = new Date(at).toISOString();
+    if (narrows(token, next)) await announceToken(token.id);
     const saved = await updateToken(next, token.version);
     const entries: EntryInput[] = [];
     const changes = changedFields(token, next);
@@ -313,6 +334,8 @@ export async function renewToken(actor: Actor, id: string, input: RenewTokenInpu
     updatedAt: new Date(at).toISOString(),
   });
   let saved: TokenRecord;
+  // The old value's acceptance ends now, or at the end of the grace period (which no cache outlives).
+  await announceToken(token.id);
   try {
     saved = await updateToken(next, token.version);
   } catch (e) {
@@ -337,6 +360,7 @@ export async function deleteToken(actor: Actor, id: string): Promise<void> {
     const token = await visibleToken(actor, id, true);
     // First the mark, then the delete: a crash between leaves a token that a retry deletes.
     if (token.legacyUuid) await markLegacyRevoked(token.legacyUuid, isoNow());
+    await announceToken(token.id);
     await storeDelete(token.id, token.version);
     await recordActivity(token, { action: 'deleted', actor: userActor(actor) });
     await publish(event('TokenDeleted', token, { actorId: actor.userId }));

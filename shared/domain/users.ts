@@ -7,6 +7,7 @@ import { getConfig } from '../config.ts';
 import { ValidationError } from '../errors.ts';
 import { publish, type DomainEvent } from '../events/publish.ts';
 import { ConditionFailed } from '../store/client.ts';
+import { announceRevocations } from '../store/revocations.ts';
 import { allTokensOf, getToken, updateToken, type DisabledReason, type TokenRecord } from '../store/tokens.ts';
 import { getUser, putUserIfNewer, type ProjectionWrite, type UserRecord } from '../store/users.ts';
 import { ownerRefOf } from '../token-value.ts';
@@ -76,6 +77,9 @@ export async function applyUserEvent(event: UserEvent): Promise<CascadeReport> {
       status: 'deleted', authMethod: previous?.authMethod ?? 'password', email: null, updatedAt: at,
     };
   }
+  // Any user change may end acceptances (disabled, SSO, deleted, narrowed): announced first, so
+  // authorizers drop the owner's cached acceptances within a second; harmless if stale.
+  await announceRevocations([{ kind: 'owner', id: ownerRefOf(d.tenantId, d.userId) }]);
   const projection = await putUserIfNewer(record);
   if (projection === 'stale') return { projection, examined: 0, changed: 0, disabled: 0 };
   // Cascade from what is stored now: for a repeat that is this same version.

@@ -4,16 +4,21 @@
 // BatchGetItem (token + owner projection) and a constant-time hash comparison. Malformed and
 // mistyped values are refused before any read. A legacy UUID+secret needs two reads (the
 // credential does not name its owner). Decisions are cached per container on the service
-// clock: acceptances for cacheSeconds, denials never longer.
+// clock: acceptances for cacheSeconds, denials never longer, and an acceptance leaves the cache
+// within about a second of its revocation (the feed, shared/domain/revocation-watch.ts).
+// Verification writes nothing: usage is counted from the authorizer's log line
+// (shared/usage-line.ts, functions/usage.ts).
 import { decodeStageMap, STAGE_PERMISSIONS_VARIABLE, type PermissionMap } from '../route-permissions.ts';
 import { getConfig } from '../config.ts';
 import { addressAllowed } from '../networks.ts';
-import { logger } from '../log.ts';
-import { getTokenWithOwner, getToken, touchLastUsed, type TokenRecord } from '../store/tokens.ts';
-import { getUser, type UserRecord } from '../store/users.ts';
+import type { TokenRecord, UserRecord } from '../store/items.ts';
+import { readRevocationsSince, readToken, readTokenWithOwner, readUser, type Revocation, type StoreReads } from '../store/reads.ts';
 import { hashValue, hashesEqual, hexHashesEqual, legacyTokenId, parseValue, sha256Hex } from '../token-value.ts';
-import { effectivePermissions, tokenBlocker } from './actor.ts';
+
+type ParsedValue = NonNullable<ReturnType<typeof parseValue>>;
+import { effectivePermissions, tokenBlocker } from './owner.ts';
 import { statusOf } from './lifecycle.ts';
+import { RevocationWatch } from './revocation-watch.ts';
 
 export type Credential = { kind: 'value'; value: string } | { kind: 'legacy'; uuid: string; secret: string };
 
@@ -38,125 +43,156 @@ export interface Grant {
   allowedCidrs?: string[];
 }
 
-/** validUntil: when the acceptance ends by itself (expiry, end of a grace period); no cache outlives it. */
-export type Decision = { allow: true; grant: Grant; validUntil?: number } | { allow: false; reason: DenyReason };
+/**
+ * validUntil: when the acceptance ends by itself (expiry, end of a grace period); no cache outlives
+ * it. A refusal names the token when the credential matched a stored one, for its usage counters.
+ */
+export type Decision = { allow: true; grant: Grant; validUntil?: number } | { allow: false; reason: DenyReason; tokenId?: string };
 
-const LAST_USED_INTERVAL_MS = 60_000;
 const CACHE_MAX_ENTRIES = 10_000;
 
-interface Cached {
+/** A decision and whom it concerns: the token and its owner, as far as the credential named them. */
+interface Checked {
   decision: Decision;
+  tokenId?: string;
+  ownerRef?: string;
+}
+
+interface Cached extends Checked {
   freshUntil: number;
 }
 
 const cache = new Map<string, Cached>();
-const lastTouched = new Map<string, number>();
+
+let reads: StoreReads | undefined;
+/**
+ * The client verification reads with (shared/store/reads.ts): the authorizer gives its light
+ * client (transport-light.ts). Set once at cold start; this module imports no client of its own.
+ */
+export function useStoreReads(transport: StoreReads): void {
+  reads = transport;
+}
+function client(): StoreReads {
+  if (!reads) throw new Error('verify: no store client; call useStoreReads() at cold start');
+  return reads;
+}
+
+const watch = new RevocationWatch((sinceMs) => readRevocationsSince(client(), sinceMs), dropRevoked);
+
+function dropRevoked(entries: Revocation[]): void {
+  const tokens = new Set(entries.filter((e) => e.kind === 'token').map((e) => e.id));
+  const owners = new Set(entries.filter((e) => e.kind === 'owner').map((e) => e.id));
+  for (const [key, c] of cache) {
+    if ((c.tokenId && tokens.has(c.tokenId)) || (c.ownerRef && owners.has(c.ownerRef))) cache.delete(key);
+  }
+}
+
+const held = (c: Pick<Checked, 'tokenId' | 'ownerRef'>, nowMs: number) =>
+  watch.isHeld('token', c.tokenId, nowMs) || watch.isHeld('owner', c.ownerRef, nowMs);
 
 export function clearVerifyCaches(): void {
   cache.clear();
-  lastTouched.clear();
+  watch.reset();
 }
 
-const deny = (reason: DenyReason): Decision => ({ allow: false, reason });
+const deny = (reason: DenyReason, tokenId?: string): Decision => (tokenId ? { allow: false, reason, tokenId } : { allow: false, reason });
 
 function decide(token: TokenRecord | undefined, owner: UserRecord | undefined, nowMs: number): Decision {
   if (!token) return deny('unknown');
   const status = statusOf(token, nowMs);
-  if (status !== 'enabled') return deny(status);
+  if (status !== 'enabled') return deny(status, token.id);
   if (!owner || owner.tenantId !== token.tenantId || owner.userId !== token.ownerId || tokenBlocker(owner)) {
-    return deny('owner_inactive');
+    return deny('owner_inactive', token.id);
   }
   const held = effectivePermissions(owner);
   // The owner's current permissions bound the token even before a narrowing cascade has run.
   const permissions = token.legacy ? held : (token.permissions ?? []).filter((p) => held.includes(p));
-  if (permissions.length === 0) return deny('no_permissions');
+  if (permissions.length === 0) return deny('no_permissions', token.id);
   const grant: Grant = { tenantId: token.tenantId, userId: token.ownerId, tokenId: token.id, permissions };
   if (token.allowedCidrs) grant.allowedCidrs = token.allowedCidrs;
   return token.expiresAt ? { allow: true, grant, validUntil: Date.parse(token.expiresAt) } : { allow: true, grant };
 }
 
-async function verifyValue(value: string, nowMs: number): Promise<Decision> {
-  const parsed = parseValue(value);
-  if (!parsed) return deny('malformed');
-  const decision = await checkValue(value, parsed, nowMs, false);
+async function verifyValue(value: string, parsed: ParsedValue, nowMs: number): Promise<Checked> {
+  const about = { tokenId: parsed.tokenId, ownerRef: parsed.ownerRef };
+  // A token or owner revoked a moment ago is read strongly consistent: the change it announced
+  // may be younger than an eventually consistent read.
+  const consistent = held(about, nowMs);
+  const decision = await checkValue(value, parsed, nowMs, consistent);
   // Right after a create or a renew, an eventually consistent read can miss the new item or
   // hash: such a refusal is confirmed with a strongly consistent read before it is answered.
-  if (decision.allow || (decision.reason !== 'unknown' && decision.reason !== 'mismatch')) return decision;
-  return checkValue(value, parsed, nowMs, true);
+  if (consistent || decision.allow || (decision.reason !== 'unknown' && decision.reason !== 'mismatch')) return { decision, ...about };
+  return { decision: await checkValue(value, parsed, nowMs, true), ...about };
 }
 
 async function checkValue(value: string, parsed: { tokenId: string; ownerRef: string }, nowMs: number, consistent: boolean): Promise<Decision> {
-  const { token, owner } = await getTokenWithOwner(parsed.tokenId, parsed.ownerRef, consistent);
+  const { token, owner } = await readTokenWithOwner(client(), parsed.tokenId, parsed.ownerRef, consistent);
   if (!token) return deny('unknown');
   const hash = hashValue(value);
   const current = hashesEqual(hash, token.hash ?? undefined);
   const inGrace = !current && token.prevHashUntil !== null && Date.parse(token.prevHashUntil) > nowMs && hashesEqual(hash, token.prevHash ?? undefined);
-  if (!current && !inGrace) return deny('mismatch');
-  noteStoredUse(token);
+  if (!current && !inGrace) return deny('mismatch', token.id);
   const decision = decide(token, owner, nowMs);
   if (!inGrace || !decision.allow) return decision;
   return { ...decision, validUntil: Math.min(decision.validUntil ?? Infinity, Date.parse(token.prevHashUntil!)) };
 }
 
-async function verifyLegacy(uuid: string, secret: string, secretHash: string, nowMs: number): Promise<Decision> {
-  if (!/^[0-9a-fA-F-]{32,36}$/.test(uuid) || secret.length === 0 || secret.length > 512) return deny('malformed');
-  const token = await getToken(legacyTokenId(uuid));
-  if (!token || !token.legacy || token.legacyUuid?.toLowerCase() !== uuid.toLowerCase()) return deny('unknown');
-  if (!hexHashesEqual(secretHash, token.legacySecretSha256 ?? undefined)) return deny('mismatch');
-  const owner = await getUser(token.tenantId, token.ownerId);
-  return decide(token, owner, nowMs);
+async function verifyLegacy(uuid: string, secret: string, secretHash: string, nowMs: number): Promise<Checked> {
+  if (!/^[0-9a-fA-F-]{32,36}$/.test(uuid) || secret.length === 0 || secret.length > 512) return { decision: deny('malformed') };
+  const tokenId = legacyTokenId(uuid);
+  const token = await readToken(client(), tokenId, held({ tokenId }, nowMs));
+  if (!token || !token.legacy || token.legacyUuid?.toLowerCase() !== uuid.toLowerCase()) return { decision: deny('unknown'), tokenId };
+  const about = { tokenId, ownerRef: token.ownerRef };
+  if (!hexHashesEqual(secretHash, token.legacySecretSha256 ?? undefined)) return { decision: deny('mismatch', token.id), ...about };
+  const owner = await readUser(client(), token.tenantId, token.ownerId, held(about, nowMs));
+  return { decision: decide(token, owner, nowMs), ...about };
 }
 
-/** Verifies a credential, from the container cache when fresh. Store failures propagate. */
-export async function verify(credential: Credential): Promise<Decision> {
-  const { clock, authorizer } = getConfig();
-  const nowMs = clock.now();
-  // A legacy secret is hashed once: the hash keys the cache and is what the store is compared with.
-  const secretHash = credential.kind === 'legacy' ? sha256Hex(credential.secret) : '';
-  const key = credential.kind === 'value' ? credential.value : `legacy\u0000${credential.uuid.toLowerCase()}\u0000${secretHash}`;
-  const hit = cache.get(key);
-  let decision: Decision;
-  if (hit && hit.freshUntil > nowMs) {
-    decision = hit.decision;
-  } else {
-    decision =
-      credential.kind === 'value'
-        ? await verifyValue(credential.value, nowMs)
-        : await verifyLegacy(credential.uuid, credential.secret, secretHash, nowMs);
-    const seconds = decision.allow ? authorizer.cacheSeconds : authorizer.denyCacheSeconds;
-    if (seconds > 0 && !(decision.allow === false && decision.reason === 'malformed')) {
-      if (!cache.has(key) && cache.size >= CACHE_MAX_ENTRIES) cache.delete(cache.keys().next().value!);
-      const ends = decision.allow ? (decision.validUntil ?? Infinity) : Infinity;
-      cache.set(key, { decision, freshUntil: Math.min(nowMs + seconds * 1000, ends) });
-    }
-  }
-  if (decision.allow) recordUse(decision.grant.tokenId, nowMs);
-  return decision;
+const cacheKey = (credential: Credential, secretHash: string) =>
+  credential.kind === 'value' ? credential.value : `legacy\u0000${credential.uuid.toLowerCase()}\u0000${secretHash}`;
+
+/** Caches a decision for its window; never a malformed value, nor an acceptance of a held id. */
+function remember(key: string, checked: Checked, nowMs: number): void {
+  const { decision } = checked;
+  const { cacheSeconds, denyCacheSeconds } = getConfig().authorizer;
+  const seconds = decision.allow ? cacheSeconds : denyCacheSeconds;
+  if (seconds <= 0 || (!decision.allow && decision.reason === 'malformed') || (decision.allow && held(checked, nowMs))) return;
+  if (!cache.has(key) && cache.size >= CACHE_MAX_ENTRIES) cache.delete(cache.keys().next().value!);
+  const ends = decision.allow ? (decision.validUntil ?? Infinity) : Infinity;
+  cache.set(key, { ...checked, freshUntil: Math.min(nowMs + seconds * 1000, ends) });
 }
 
 /**
- * A lastUsedAt that another container wrote less than a minute ago counts as this container's own
- * touch: the conditional write would fail anyway, so it is not sent (one write per token and
- * minute across containers, not one per container).
+ * Verifies a credential, from the container cache when fresh. Once a second (service clock) it
+ * first reads the revocation feed, so a cached acceptance ends within about a second of its
+ * revocation. Store failures propagate.
  */
-function noteStoredUse(token: TokenRecord): void {
-  const stored = token.lastUsedAt ? Date.parse(token.lastUsedAt) : NaN;
-  if (stored > (lastTouched.get(token.id) ?? -Infinity)) touched(token.id, stored);
-}
-
-function touched(tokenId: string, atMs: number): void {
-  if (!lastTouched.has(tokenId) && lastTouched.size >= CACHE_MAX_ENTRIES) lastTouched.delete(lastTouched.keys().next().value!);
-  lastTouched.set(tokenId, atMs);
-}
-
-/** lastUsedAt, at most once a minute per token, off the response path; failures never deny. */
-function recordUse(tokenId: string, nowMs: number): void {
-  const last = lastTouched.get(tokenId);
-  if (last !== undefined && nowMs - last < LAST_USED_INTERVAL_MS) return;
-  touched(tokenId, nowMs);
-  void touchLastUsed(tokenId, nowMs, LAST_USED_INTERVAL_MS).catch((error) =>
-    logger.warn('lastUsedAt not recorded', { tokenId, error: error as Error }),
-  );
+export async function verify(credential: Credential): Promise<Decision> {
+  const nowMs = getConfig().clock.now();
+  // A legacy secret is hashed once: the hash keys the cache and is what the store is compared with.
+  const secretHash = credential.kind === 'legacy' ? sha256Hex(credential.secret) : '';
+  const key = cacheKey(credential, secretHash);
+  // Only well-formed values are cached, so a value in the cache needs no parsing; a malformed
+  // one is refused before any read, the feed's included.
+  let entry = cache.get(key);
+  let parsed: ParsedValue | undefined;
+  if (credential.kind === 'value' && !entry) {
+    parsed = parseValue(credential.value);
+    if (!parsed) return deny('malformed');
+  }
+  // Awaited only when the feed is due (once a second): the cached path stays synchronous.
+  const polling = watch.sync(nowMs);
+  if (polling) {
+    await polling;
+    entry = cache.get(key);
+  }
+  if (entry && entry.freshUntil > nowMs) return entry.decision;
+  const checked =
+    credential.kind === 'value'
+      ? await verifyValue(credential.value, parsed ?? parseValue(credential.value)!, nowMs)
+      : await verifyLegacy(credential.uuid, credential.secret, secretHash, nowMs);
+  remember(key, checked, nowMs);
+  return checked.decision;
 }
 
 const stageMaps = new Map<string, PermissionMap | 'invalid'>();
@@ -186,8 +222,9 @@ export function permissionMapFor(stageVariables: Readonly<Record<string, string 
  */
 export function networkDecision(decision: Decision, sourceIp: string | undefined): Decision {
   if (!decision.allow || !decision.grant.allowedCidrs) return decision;
-  if (!sourceIp) return { allow: false, reason: 'network_unknown' };
-  return addressAllowed(decision.grant.allowedCidrs, sourceIp) ? decision : { allow: false, reason: 'network' };
+  const tokenId = decision.grant.tokenId;
+  if (!sourceIp) return { allow: false, reason: 'network_unknown', tokenId };
+  return addressAllowed(decision.grant.allowedCidrs, sourceIp) ? decision : { allow: false, reason: 'network', tokenId };
 }
 
 export const missingFor = (grant: Grant, required: readonly string[]) => required.filter((p) => !grant.permissions.includes(p));

@@ -123,12 +123,35 @@ export const RenewTokenBody = z
 
 export const STATUSES = ['enabled', 'disabled', 'expired'] as const;
 
+/** A whole number in query text: digits only, so "", "1e1", " 2" and "0x10" are refused. */
+const queryInt = (min: number, max: number) =>
+  z.string().regex(/^\d{1,6}$/, 'must be a whole number').transform(Number).pipe(z.number().int().min(min, `at least ${min}`).max(max, `at most ${max}`));
+
+/** unusedForDays: up to ten years, which covers every token a tenant may still hold. */
+export const UNUSED_FOR_DAYS_MAX = 3650;
+
 export const ListTokensQuery = z.strictObject({
   owner: z.string().min(1).max(128).optional(),
   status: z.enum(STATUSES).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
   cursor: z.string().max(512).optional(),
+  unusedForDays: queryInt(1, UNUSED_FOR_DAYS_MAX)
+    .optional()
+    .meta({ description: `Only tokens not used for this many days (1–${UNUSED_FOR_DAYS_MAX}), never-used ones included.` }),
 });
+
+export const UsageQuery = z.strictObject({
+  days: queryInt(1, 90).default(30).meta({ description: 'UTC days, today included (1–90, default 30).' }),
+});
+
+export const UsageJson = z
+  .object({
+    tokenId: z.string(),
+    lastUsedAt: z.string().nullable(),
+    days: z.array(z.object({ date: z.string().meta({ description: 'yyyy-mm-dd (UTC)' }), verified: z.number().int(), denied: z.number().int() }))
+      .meta({ description: 'Oldest first; every day present, zeros included.' }),
+  })
+  .meta({ id: 'TokenUsage' });
 
 const nullableTime = z.string().nullable();
 
@@ -257,4 +280,5 @@ export type CreateTokenInput = z.infer<typeof CreateTokenBody>;
 export type PatchTokenInput = z.infer<typeof PatchTokenBody>;
 export type RenewTokenInput = z.infer<typeof RenewTokenBody>;
 export type ListTokensInput = z.infer<typeof ListTokensQuery>;
+export type UsageJsonShape = z.infer<typeof UsageJson>;
 export type TokenJsonShape = z.infer<typeof TokenJson>;

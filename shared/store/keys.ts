@@ -47,5 +47,20 @@ export const idempotencyKeys = {
   record: (callerKey: string) => ({ pk: `IDEM#${callerKey}`, sk: 'IDEM' }),
 };
 
+export const usageKeys = {
+  /** One counter item per token and UTC day (yyyy-mm-dd); a token's days are one partition. */
+  day: (tokenId: string, day: string) => ({ pk: `USAGE#${tokenId}`, sk: `DAY#${day}` }),
+  partition: (tokenId: string) => `USAGE#${tokenId}`,
+  daySk: (day: string) => `DAY#${day}`,
+};
+
+export const revocationKeys = {
+  /** The revocation feed: one partition, sorted by time (docs: shared/store/README.md). */
+  partition: 'REVOKED',
+  entry: (atIso: string, kind: string, id: string) => ({ pk: 'REVOKED', sk: `${atIso}#${kind}#${id}` }),
+  /** The sort key every entry written at or after `atIso` sorts after. */
+  after: (atIso: string) => atIso,
+};
+
 /** A list cursor names a position by its sort key only; the partition comes from the query. */
 export const CREATED_SK_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#tok_[0-9A-Za-z]{17}$/;

@@ -1,127 +1,27 @@
 // Token items: one item per token, every write a single-item conditional write.
 // The item's index keys and TTL are derived from the record in toItem(), the one place that
 // writes them, so no write can leave them stale.
-import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { Permission } from '../catalog.ts';
+import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { getConfig } from '../config.ts';
-import { UnavailableError } from '../errors.ts';
-import { ttlOf } from '../domain/lifecycle.ts';
 import { ConditionFailed, store, storeCall } from './client.ts';
-import { tokenKeys, userKeys } from './keys.ts';
+import { fromItem, isLive, NULLABLE, toItem, type TokenRecord, type UserRecord } from './items.ts';
+import { tokenKeys } from './keys.ts';
+import { readToken, readTokenWithOwner } from './reads.ts';
 import { TABLE } from './table.ts';
-import { fromUserItem, type UserRecord } from './users.ts';
+import { sdkReads } from './transport-sdk.ts';
 
-export type Visibility = 'private' | 'shared';
-export type DisabledReason = 'manual' | 'owner_disabled' | 'owner_sso' | 'owner_deleted' | 'permissions_revoked' | 'leaked';
-
-export interface TokenRecord {
-  id: string;
-  tenantId: string;
-  ownerId: string;
-  ownerRef: string;
-  name: string;
-  description: string | null;
-  visibility: Visibility;
-  legacy: boolean;
-  /** null for a legacy token: its permissions are its owner's current ones. */
-  permissions: Permission[] | null;
-  createdAt: string;
-  updatedAt: string;
-  expiresAt: string | null;
-  disabledAt: string | null;
-  disabledReason: DisabledReason | null;
-  lastUsedAt: string | null;
-  hint: string;
-  /** SHA-256 of the current value; null for a legacy token that was never renewed. */
-  hash: string | null;
-  /** The value before the last renew, valid until prevHashUntil (the grace period). */
-  prevHash: string | null;
-  prevHashUntil: string | null;
-  /** The value, sealed with AES-256-GCM (shared/crypto/vault.ts); null for legacy tokens. */
-  sealed: string | null;
-  legacyUuid: string | null;
-  legacySecretSha256: string | null;
-  /** Optimistic-concurrency version: every management write expects the version it read. */
-  version: number;
-  /** The expiresAt for which a TokenExpiringSoon event went out, so it goes out once. */
-  expiryNoticeFor: string | null;
-  /** Source networks the token may be used from (canonical CIDR blocks); null: anywhere. */
-  allowedCidrs: string[] | null;
-}
-
-const NULLABLE: (keyof TokenRecord)[] = [
-  'description', 'permissions', 'expiresAt', 'disabledAt', 'disabledReason', 'lastUsedAt', 'hash', 'prevHash',
-  'prevHashUntil', 'sealed', 'legacyUuid', 'legacySecretSha256', 'expiryNoticeFor', 'allowedCidrs',
-];
-
-type Item = Record<string, unknown>;
-
-export function toItem(record: TokenRecord): Item {
-  const item: Item = {
-    ...tokenKeys.primary(record.id),
-    type: 'token',
-    ownerPk: tokenKeys.ownerPk(record.ownerRef),
-    tenantPk: tokenKeys.tenantPk(record.tenantId),
-    createdSk: tokenKeys.createdSk(record.createdAt, record.id),
-  };
-  for (const [k, v] of Object.entries(record)) if (v !== null && v !== undefined) item[k] = v;
-  if (record.expiresAt) {
-    item.expiryPk = tokenKeys.expiryPk(record.expiresAt);
-    item.expirySk = tokenKeys.expirySk(record.expiresAt, record.id);
-  }
-  const ttl = ttlOf(record);
-  if (ttl !== null) item[TABLE.ttlAttribute] = ttl;
-  return item;
-}
-
-export function fromItem(item: Item): TokenRecord {
-  const record = {} as Record<string, unknown>;
-  for (const key of NULLABLE) record[key] = item[key] ?? null;
-  for (const key of ['id', 'tenantId', 'ownerId', 'ownerRef', 'name', 'visibility', 'createdAt', 'updatedAt', 'hint'] as const) {
-    record[key] = item[key];
-  }
-  record.legacy = item.legacy === true;
-  record.version = Number(item.version ?? 0);
-  return record as unknown as TokenRecord;
-}
-
-/** Reads never show an item past its TTL, even before the store has removed it (rules.md §1.5). */
-export function isLive(item: Item | undefined, nowMs: number): item is Item {
-  if (!item) return false;
-  const ttl = item[TABLE.ttlAttribute];
-  return typeof ttl !== 'number' || ttl * 1000 > nowMs;
-}
+export { fromItem, isLive, toItem, type DisabledReason, type TokenRecord, type Visibility } from './items.ts';
 
 const table = () => getConfig().tableName;
 const now = () => getConfig().clock.now();
 
 export async function getToken(tokenId: string, consistent = false): Promise<TokenRecord | undefined> {
-  const out = await storeCall(() =>
-    store().send(new GetCommand({ TableName: table(), Key: tokenKeys.primary(tokenId), ConsistentRead: consistent })),
-  );
-  return isLive(out.Item, now()) ? fromItem(out.Item) : undefined;
+  return readToken(sdkReads, tokenId, consistent);
 }
 
 /** The authorizer's one round trip: the token and its owner's projection together. */
-export async function getTokenWithOwner(
-  tokenId: string,
-  ownerRef: string,
-  consistent = false,
-): Promise<{ token?: TokenRecord; owner?: UserRecord }> {
-  const tokenKey = tokenKeys.primary(tokenId);
-  const ownerKey = userKeys.primaryByRef(ownerRef);
-  let keys: Item[] = [tokenKey, ownerKey];
-  const found: Item[] = [];
-  for (let attempt = 0; keys.length > 0 && attempt < 4; attempt++) {
-    const out = await storeCall(() => store().send(new BatchGetCommand({ RequestItems: { [table()]: { Keys: keys, ConsistentRead: consistent } } })));
-    found.push(...(out.Responses?.[table()] ?? []));
-    keys = (out.UnprocessedKeys?.[table()]?.Keys as Item[] | undefined) ?? [];
-  }
-  if (keys.length > 0) throw new UnavailableError();
-  const t = found.find((i) => i.pk === tokenKey.pk);
-  const o = found.find((i) => i.pk === ownerKey.pk);
-  const at = now();
-  return { token: isLive(t, at) ? fromItem(t) : undefined, owner: o ? fromUserItem(o) : undefined };
+export function getTokenWithOwner(tokenId: string, ownerRef: string, consistent = false): Promise<{ token?: TokenRecord; owner?: UserRecord }> {
+  return readTokenWithOwner(sdkReads, tokenId, ownerRef, consistent);
 }
 
 /** Creates a token; fails with ConditionFailed if the id is taken (legacy import relies on it). */

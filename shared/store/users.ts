@@ -1,53 +1,20 @@
 // User projections: what Tessera knows of each user from the identity system's events.
 // Writes are guarded by the event's version, so a stale event changes nothing.
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { getConfig } from '../config.ts';
 import { ownerRefOf } from '../token-value.ts';
 import { ConditionFailed, store, storeCall } from './client.ts';
+import type { UserRecord } from './items.ts';
 import { userKeys } from './keys.ts';
+import { readUser } from './reads.ts';
+import { sdkReads } from './transport-sdk.ts';
 
-export type UserStatus = 'active' | 'disabled' | 'deleted';
-export type AuthMethod = 'password' | 'sso';
-
-export interface UserRecord {
-  tenantId: string;
-  userId: string;
-  ownerRef: string;
-  version: number;
-  role: string;
-  /** An explicit list replaces the role's set (rules.md §2). */
-  permissions: string[] | null;
-  status: UserStatus;
-  authMethod: AuthMethod;
-  email: string | null;
-  updatedAt: string;
-}
-
-export function fromUserItem(item: Record<string, unknown>): UserRecord {
-  return {
-    tenantId: item.tenantId as string,
-    userId: item.userId as string,
-    ownerRef: item.ownerRef as string,
-    version: Number(item.version),
-    role: item.role as string,
-    permissions: (item.permissions as string[] | undefined) ?? null,
-    status: item.status as UserStatus,
-    authMethod: item.authMethod as AuthMethod,
-    email: (item.email as string | undefined) ?? null,
-    updatedAt: item.updatedAt as string,
-  };
-}
+export { fromUserItem, type AuthMethod, type UserRecord, type UserStatus } from './items.ts';
 
 const table = () => getConfig().tableName;
 
-export async function getUser(tenantId: string, userId: string, consistent = false): Promise<UserRecord | undefined> {
-  const out = await storeCall(() =>
-    store().send(new GetCommand({ TableName: table(), Key: userKeys.primary(tenantId, userId), ConsistentRead: consistent })),
-  );
-  if (!out.Item) return undefined;
-  const user = fromUserItem(out.Item);
-  // The owner ref is a hash; a collision must never let one user stand for another.
-  return user.tenantId === tenantId && user.userId === userId ? user : undefined;
+export function getUser(tenantId: string, userId: string, consistent = false): Promise<UserRecord | undefined> {
+  return readUser(sdkReads, tenantId, userId, consistent);
 }
 
 export type ProjectionWrite = 'applied' | 'repeat' | 'stale';

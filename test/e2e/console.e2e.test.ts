@@ -44,7 +44,8 @@ async function seedOthers() {
   const alice = await app.login('alice');
   const carol = await app.login('carol');
   const shared = await app.createToken(alice, { name: 'Deploy bot', permissions: ['nodes:read', 'nodes:write'], visibility: 'shared', description: 'Rolls out sensor nodes' });
-  await app.callExample(shared.value); // sets lastUsedAt
+  await app.callExample(shared.value); // its log line sets lastUsedAt and the day's count
+  await app.flushLogs();
   await app.createToken(alice, { name: 'SIEM export', permissions: ['events:read', 'rules:read', 'integrations:read', 'settings:read', 'api_inventory:read', 'nodes:read'], expiresAt: new Date(Date.now() + 30 * 86400e3).toISOString() });
   // Expires during the test's clock advance below, to show the "expired" state.
   await app.createToken(carol, { name: 'Quarterly report', permissions: ['events:read'], expiresAt: new Date(Date.now() + 5000).toISOString() });
@@ -194,6 +195,9 @@ describe.skipIf('unavailable' in browser)(`the API tokens console page${'unavail
     expect(await rowOf('Deploy bot').getByRole('button', { name: 'Value Deploy bot' }).count()).toBe(1);
     expect(await page.getByText('permissions not displayed').count()).toBe(1);
     expect(await rowOf('Quarterly report').locator('.badge.status-expired').count()).toBe(1);
+    // Last use with the 30-day sparkline, drawn inline from the usage route.
+    await poll(() => rowOf('Deploy bot').locator('svg.sparkline').getAttribute('aria-label')).toBe('Deploy bot: 1 verification in the last 30 days');
+    expect(await rowOf('Deploy bot').locator('svg.sparkline polyline').count()).toBe(1);
     await shot('04-admin-table');
   });
 

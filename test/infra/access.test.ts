@@ -30,8 +30,12 @@ describe('access table', () => {
     expect(Object.entries(ACCESS).filter(([, a]) => a.macKey).map(([id]) => id).sort()).toEqual(['createToken', 'listAudit', 'listTokens', 'renewToken']);
   });
 
-  it('keeps the authorizer to reads and its lastUsedAt update', () => {
-    expect(grantableActions(ACCESS.authorizer).sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem']);
+  it('keeps the authorizer to reads', () => {
+    expect(grantableActions(ACCESS.authorizer).sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query']);
+  });
+
+  it('lets the usage function update items and nothing else', () => {
+    expect(grantableActions(ACCESS.usage)).toEqual(['dynamodb:UpdateItem']);
   });
 
   it('grants the listed actions per function', () => {

@@ -50,6 +50,14 @@ describe('TesseraAuthorizer', () => {
     expect(auth.forHttpApi(a)).not.toBe(auth.forHttpApi(b));
   });
 
+  it("turns API Gateway's cache off by default: the function's own cache is revoked within 2 s", () => {
+    const { stack, backend } = fixture();
+    const api = new HttpApi(stack, 'Api');
+    const auth = new TesseraAuthorizer(stack, 'Auth', { functionArn: ARN });
+    api.addRoutes({ path: '/items', methods: [HttpMethod.GET], integration: new HttpLambdaIntegration('I', backend), authorizer: auth.forHttpApi(api) });
+    Template.fromStack(stack).hasResourceProperties('AWS::ApiGatewayV2::Authorizer', { AuthorizerResultTtlInSeconds: 0 });
+  });
+
   it('accepts every credential header when asked, with API Gateway caching off', () => {
     const { stack, backend } = fixture();
     const api = new HttpApi(stack, 'Api');

@@ -5,7 +5,6 @@ import {
   ENVIRONMENT_NAMES,
   ENVIRONMENTS,
   EnvironmentError,
-  MAX_REVOCATION_SECONDS,
   resolveEnvironment,
   worstCaseRevocationSeconds,
 } from '../../infra/environments.ts';
@@ -29,18 +28,19 @@ describe('environments', () => {
     await expect(buildApp({ env: 'production', context: { 'aws:cdk:bundling-stacks': [] } })).rejects.toThrow(/Valid names: dev, staging, prod/);
   });
 
-  it('keeps the worst-case revocation delay within 60 s in every environment', () => {
+  it("turns API Gateway's cache off in every environment, so revocation takes 2 s", () => {
     for (const name of ENVIRONMENT_NAMES) {
       const env = resolveEnvironment(name);
-      expect(env.authorizerCacheSeconds).toBe(30);
+      expect(env.authorizerCacheSeconds).toBe(0);
       expect(env.containerCacheSeconds).toBe(10);
-      expect(worstCaseRevocationSeconds(env)).toBeLessThanOrEqual(MAX_REVOCATION_SECONDS);
+      expect(worstCaseRevocationSeconds(env)).toBe(2);
     }
   });
 
-  it('refuses caches whose sum exceeds the revocation bound', () => {
-    expect(() => resolveEnvironment('dev', { authorizerCacheSeconds: 50, containerCacheSeconds: 10 })).toThrow(/at most 60 s/);
-    expect(resolveEnvironment('dev', { authorizerCacheSeconds: 49, containerCacheSeconds: 10 }).authorizerCacheSeconds).toBe(49);
+  it('refuses an API Gateway cache that would push revocation past the bound', () => {
+    expect(() => resolveEnvironment('dev', { authorizerCacheSeconds: 59 })).toThrow(/at most 60 s/);
+    expect(resolveEnvironment('dev', { authorizerCacheSeconds: 39 }).authorizerCacheSeconds).toBe(39);
+    expect(worstCaseRevocationSeconds({ authorizerCacheSeconds: 39 })).toBe(41);
   });
 
   it('retains the prod table with deletion protection, PITR and a customer-managed key', () => {

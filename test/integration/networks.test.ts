@@ -1,9 +1,9 @@
 // Source networks per token (docs/rules.md §1.14): allowedCidrs on create and PATCH, refusals with
 // reason network / network_unknown by the authorizer, per request and after its cache, and a clear
 // 400 naming the entry for a block that is not one.
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuthorizerEvent } from '../../shared/authorizer-events.ts';
-import { logger } from '../../shared/log.ts';
+import { setLogLineSink } from '../../shared/usage-line.ts';
 import { httpV2Event, restRequestEvent, restTokenEvent } from '../fixtures/aws/events.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 
@@ -75,9 +75,15 @@ describe('allowedCidrs through the HTTP API', () => {
 });
 
 describe('the authorizer and source addresses', () => {
+  /** The refusal reasons of the authorizer's usage lines (shared/usage-line.ts) while it runs. */
   const denials = () => {
-    const spy = vi.spyOn(logger, 'info');
-    return { reasons: () => spy.mock.calls.filter(([m]) => m === 'denied').map(([, a]) => (a as { reason: string }).reason), restore: () => spy.mockRestore() };
+    const lines: string[] = [];
+    const previous = setLogLineSink((line) => {
+      lines.push(line);
+      previous?.(line);
+    });
+    const reasons = () => lines.map((l) => JSON.parse(l) as { outcome: string; reason?: string }).filter((l) => l.outcome === 'denied').map((l) => l.reason);
+    return { reasons, restore: () => setLogLineSink(previous) };
   };
   const http = (value: string, sourceIp: string) => {
     const event = httpV2Event({ Authorization: `Bearer ${value}` });

@@ -82,6 +82,7 @@ const CASES: RouteCase[] = [
   { route: 'listTokens', prepare: async () => ({ method: 'GET', path: '/v1/tokens?limit=5', jwt: alice }), success: 200 },
   { route: 'getToken', prepare: async () => ({ method: 'GET', path: `/v1/tokens/${await fresh()}`, jwt: alice }), success: 200 },
   { route: 'tokenValue', prepare: async () => ({ method: 'GET', path: `/v1/tokens/${await fresh()}/value`, jwt: bob }), success: 200 },
+  { route: 'tokenUsage', prepare: async () => ({ method: 'GET', path: `/v1/tokens/${await fresh()}/usage?days=7`, jwt: bob }), success: 200 },
   {
     route: 'patchToken',
     prepare: async () => ({ method: 'PATCH', path: `/v1/tokens/${await fresh()}`, jwt: bob, body: { name: 'patched', permissions: ['events:read', 'rules:read'], enabled: false } }),

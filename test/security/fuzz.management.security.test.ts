@@ -234,7 +234,7 @@ function mayReveal(user: string, tokenId: string): boolean {
 
 describe('fuzzing the management API', () => {
   it('covers every management route of the route table', () => {
-    expect(MANAGEMENT.map((r) => r.id).sort()).toEqual(['createToken', 'deleteToken', 'getToken', 'health', 'me', 'openapi', 'listTokens', 'patchToken', 'renewToken', 'tokenValue', 'listAudit', 'reportLeaks'].sort());
+    expect(MANAGEMENT.map((r) => r.id).sort()).toEqual(['createToken', 'deleteToken', 'getToken', 'health', 'me', 'openapi', 'listTokens', 'patchToken', 'renewToken', 'tokenValue', 'listAudit', 'reportLeaks', 'tokenUsage'].sort());
   });
 
   for (const route of MANAGEMENT) {

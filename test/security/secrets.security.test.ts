@@ -94,7 +94,7 @@ beforeAll(async () => {
   await call('not found', 'GET', '/v1/tokens/tok_00000000000000000', { jwt: bob });
   await call('bad event', 'POST', '/_local/events', { body: { detailType: 'UserChanged', detail: { tenantId: 'acme', userId: v, secret } } });
 
-  // Store faults: the 503 path, the authorizer's failure path, and a lost lastUsedAt write.
+  // Store faults: the 503 path, the authorizer's failure path, and a failed usage delivery.
   faults.reset();
   faults.failCall(2, 'internal');
   await call('store fault on create', 'POST', '/v1/tokens', { jwt: bob, body: { name: 'x', permissions: ['events:read'] } });
@@ -104,9 +104,9 @@ beforeAll(async () => {
   faults.reset();
   const fresh = await call('create for touch', 'POST', '/v1/tokens', { jwt: bob, body: { name: 'touch', permissions: ['events:read'] } }, true);
   faults.reset();
-  faults.failCall(2, 'throughput'); // BatchGet, then the lastUsedAt write
-  await call('lost lastUsedAt', 'GET', '/example/whoami', { headers: { authorization: `Bearer ${fresh.body.value}` } });
-  await new Promise((res) => setTimeout(res, 100));
+  await call('used', 'GET', '/example/whoami', { headers: { authorization: `Bearer ${fresh.body.value}` } });
+  faults.failAll('throughput'); // the usage function's writes, when the log line is delivered
+  await app.flushLogs();
   faults.reset();
 
   // A cascade: the owner is disabled while holding tokens.
@@ -131,7 +131,7 @@ describe('secrets', () => {
     expect(tokens.some((t) => t.legacySecretSha256)).toBe(true);
     expect(tokens.every((t) => t.legacy || t.sealed)).toBe(true);
     const logs = captured.join('\n');
-    for (const line of ['denied', 'user event applied', 'legacy import', 'authorizer failed', 'lastUsedAt not recorded', 'request failed', 'invalid user event']) {
+    for (const line of ['"outcome":"denied"', 'user event applied', 'legacy import', 'authorizer failed', 'log subscription delivery failed', 'request failed', 'invalid user event']) {
       expect(logs, line).toContain(line);
     }
   });

@@ -2,9 +2,10 @@
 // /_local/login on the embedded default). Every failure becomes an ApiError with a readable
 // message, whether the body is Tessera's envelope or API Gateway's own {message}.
 import type { z } from 'zod';
-import type { AuditEntryJsonShape, MeJson, TokenJsonShape } from '../../shared/http/schemas.ts';
+import type { AuditEntryJsonShape, MeJson, TokenJsonShape, UsageJsonShape } from '../../shared/http/schemas.ts';
 
 export type Token = TokenJsonShape;
+export type Usage = UsageJsonShape;
 export type Me = z.infer<typeof MeJson>;
 export interface TokenPage {
   items: Token[];
@@ -115,6 +116,7 @@ export class Api {
   patch = (id: string, input: PatchInput) => this.request<Token>('PATCH', `/v1/tokens/${encodeURIComponent(id)}`, input);
   renew = (id: string, graceSeconds?: number) =>
     this.request<TokenWithValue>('POST', `/v1/tokens/${encodeURIComponent(id)}/renew`, graceSeconds ? { graceSeconds } : {});
+  usage = (id: string, days = 30) => this.request<Usage>('GET', `/v1/tokens/${encodeURIComponent(id)}/usage?days=${days}`);
   remove = (id: string) => this.request<void>('DELETE', `/v1/tokens/${encodeURIComponent(id)}`);
 }
 

@@ -6,6 +6,7 @@ import { createDialog, deleteDialog, editDialog, renewDialog, valueDialog, type 
 import { h, replace, uid } from './dom.ts';
 import { when } from './format.ts';
 import { alertRegion, announce, visuallyHidden } from './ui.ts';
+import { sparkline } from './sparkline.ts';
 
 const PAGE_SIZE = 20;
 const CHIPS_SHOWN = 4;
@@ -141,7 +142,7 @@ export function tokensView(api: Api, me: Me): HTMLElement {
       h('td', null, statusCell(t)),
       h('td', null, when(t.expiresAt, 'Never')),
       h('td', null, t.status === 'enabled' ? h('span', { class: 'muted' }, '—') : when(t.deleteAt, '—', 'date')),
-      h('td', null, when(t.lastUsedAt, 'Never')),
+      h('td', { class: 'last-used' }, when(t.lastUsedAt, 'Never'), h('div', { class: 'usage', 'data-usage-for': t.id })),
       h('td', null, actionsCell(t)),
     );
   }
@@ -159,6 +160,24 @@ export function tokensView(api: Api, me: Me): HTMLElement {
       h('thead', null, h('tr', null, cols.map((c) => h('th', { scope: 'col' }, c === 'Actions' ? visuallyHidden(c) : c)))),
       h('tbody', null, page.items.map(row)),
     );
+  }
+
+  /** The 30-day sparkline of each row, a few requests at a time; a failure leaves the row without one. */
+  async function drawUsage(items: Token[]) {
+    const queue = [...items];
+    const worker = async () => {
+      for (let t = queue.shift(); t; t = queue.shift()) {
+        const slot = tableWrap.querySelector<HTMLElement>(`[data-usage-for="${t.id}"]`);
+        if (!slot) continue;
+        try {
+          const usage = await api.usage(t.id, 30);
+          if (slot.isConnected) replace(slot, sparkline(usage, t.name));
+        } catch {
+          // The table is still right without the sparkline; the next load tries again.
+        }
+      }
+    };
+    await Promise.all([worker(), worker(), worker(), worker()]);
   }
 
   function renderPager(page: TokenPage) {
@@ -186,6 +205,7 @@ export function tokensView(api: Api, me: Me): HTMLElement {
       for (const t of page.items) owners.add(t.ownerId);
       replace(ownerOptions, [...owners].sort().map((o) => h('option', { value: o })));
       replace(tableWrap, table(page));
+      void drawUsage(page.items);
       renderPager(page);
       const n = page.items.length;
       summary.textContent = `${n} token${n === 1 ? '' : 's'} on this page${page.nextCursor ? '; more on the next page' : ''}.`;
