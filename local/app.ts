@@ -1,6 +1,6 @@
-// The embedded default, composed: store, table, keys, handlers, bus, log subscriptions, gateway,
-// sweeper.
-// startLocal() is what `npm start` runs and what the integration tests start.
+// The embedded default, composed: store (behind the store proxy), table, keys, the functions in
+// execution environments of their own, bus, log subscriptions, gateway, sweeper. startLocal() is
+// what `npm start` runs and what the integration tests start.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -8,14 +8,17 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { clock } from '../shared/clock.ts';
 import { getConfig, resetConfig } from '../shared/config.ts';
-import { setEventSink } from '../shared/events/publish.ts';
+import { resetPublisher } from '../shared/events/publish.ts';
 import { logger } from '../shared/log.ts';
 import { JOBS, ROUTE_LIST, permissionMap } from '../shared/routes.ts';
 import { resetStore } from '../shared/store/client.ts';
 import { resetMacKeys } from '../shared/crypto/mac.ts';
 import { resetVault } from '../shared/crypto/vault.ts';
 import { setLogLineSink, USAGE_FILTER } from '../shared/usage-line.ts';
-import { LocalBus } from './bus.ts';
+import { FUNCTIONS, functionBundles, type FunctionEntry } from './bundles.ts';
+import { LOCAL_BUS_NAME, LocalBus } from './bus.ts';
+import { Environments } from './environments.ts';
+import { functionEnv, MEMORY_MB } from './function-env.ts';
 import { createGateway } from './gateway.ts';
 import { LogSubscriptions } from './log-subscriptions.ts';
 import { ensureKeyRing, loadJwtKeys } from './keys.ts';
@@ -43,8 +46,20 @@ export interface LocalOptions {
   seed?: boolean;
   /** Sweep and expiry-notice timer, in ms of real time; 0 turns the timer off. */
   sweepEveryMs?: number;
+  /** Set in this process's environment and in every function's (SDK timeouts, cache times). */
   env?: Record<string, string>;
+  /**
+   * 'isolated' (the default): every function runs in execution environments of its own
+   * (local/environments.ts), as in Lambda. 'inline': every handler is imported into this
+   * process and shares its module state (for tests that spy on in-process modules).
+   */
+  environments?: 'isolated' | 'inline';
+  /** More functions for the environments (test fixtures), by id and entry. */
+  extraFunctions?: FunctionEntry[];
+  /** Idle time after which an environment is reaped, in ms (default 60 000). */
+  idleMs?: number;
 }
+
 
 export interface LocalApp {
   url: string;
@@ -52,6 +67,8 @@ export interface LocalApp {
   bus: LocalBus;
   /** The store endpoint every DynamoDB call goes through (interceptors: local/store-proxy.ts). */
   storeProxy: StoreProxy;
+  /** The functions' execution environments (undefined with environments: 'inline'). */
+  environments?: Environments;
   advance(seconds: number): Promise<{ now: string; swept: number }>;
   /** Delivers the log lines the subscriptions hold now (CloudWatch Logs delivers within seconds). */
   flushLogs(): Promise<void>;
@@ -65,6 +82,8 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalApp> 
   const dataDir = persist ? resolve(options.dataDir ?? '.tessera') : mkdtempSync(join(tmpdir(), 'tessera-'));
   let store: EmbeddedStore | undefined;
   let proxy: StoreProxy | undefined;
+  let bus: LocalBus | undefined;
+  let environments: Environments | undefined;
   let server: Server | undefined;
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -72,11 +91,19 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalApp> 
     proxy = await startStoreProxy({ upstream: options.storeEndpoint ?? store!.endpoint });
     const endpoint = proxy.endpoint;
     const tableName = options.tableName ?? 'tessera-local';
+    let userEvents: (e: any, c: unknown) => Promise<unknown> = async () => {
+      throw new Error('the local runtime is starting');
+    };
+    bus = new LocalBus((e, c) => userEvents(e, c));
+    const busEndpoint = await bus.listen();
     Object.assign(process.env, {
       TESSERA_TABLE: tableName,
       TESSERA_STORE_ENDPOINT: endpoint,
       // The local runtime's own calls (TTL sweeper, table creation) sign as the local runtime.
       ...credentialsEnv(LOCAL_RUNTIME),
+      // Handlers run inline publish to the local bus as the deployed ones do.
+      AWS_ENDPOINT_URL_EVENTBRIDGE: busEndpoint,
+      TESSERA_EVENT_BUS: LOCAL_BUS_NAME,
       TESSERA_JWT_ISSUER: LOCAL_ISSUER,
       TESSERA_JWT_AUDIENCE: LOCAL_AUDIENCE,
       TESSERA_KEY_SOURCE: `file:${ensureKeyRing(dataDir)}`,
@@ -89,32 +116,66 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalApp> 
     resetStore();
     resetVault();
     resetMacKeys();
+    resetPublisher();
     getConfig();
     await ensureTable(endpoint, tableName);
 
-    const handlers = new Map<string, (e: unknown, c: unknown) => Promise<unknown>>();
-    for (const route of ROUTE_LIST) handlers.set(route.id, (await import(join(ROOT, route.entry))).handler);
-    const authorizer = (await import(join(ROOT, JOBS.authorizer.entry))).handler;
-    const userEvents = (await import(join(ROOT, JOBS.userEvents.entry))).handler;
-    const legacyImport = (await import(join(ROOT, JOBS.legacyImport.entry))).handler;
-    const expiryNotices = (await import(join(ROOT, JOBS.expiryNotices.entry))).handler;
-    const ttlRemovals = localStream((await import(join(ROOT, JOBS.ttlRemovals.entry))).handler);
+    type Handler = (e: any, c: unknown) => Promise<any>;
+    const handlerOf = new Map<string, Handler>();
+    if (options.environments === 'inline') {
+      for (const f of FUNCTIONS) handlerOf.set(f.id, (await import(join(ROOT, f.entry))).handler);
+    } else {
+      const functions = [...FUNCTIONS, ...(options.extraFunctions ?? [])];
+      const bundles = await functionBundles(functions);
+      const env = process.env as Record<string, string>;
+      const resources = {
+        region: env.AWS_REGION,
+        tableName,
+        keySource: env.TESSERA_KEY_SOURCE,
+        jwtIssuer: env.TESSERA_JWT_ISSUER,
+        jwtAudience: env.TESSERA_JWT_AUDIENCE,
+        identitySource: env.TESSERA_IDENTITY_SOURCE,
+        eventSource: env.TESSERA_EVENT_SOURCE,
+        logLevel: env.TESSERA_LOG_LEVEL ?? 'INFO',
+        routePermissions: env.TESSERA_ROUTE_PERMISSIONS,
+        storeEndpoint: endpoint,
+        busEndpoint,
+        busName: LOCAL_BUS_NAME,
+        overrides: options.env,
+      };
+      const quiet = ['ERROR', 'SILENT'].includes(resources.logLevel);
+      environments = new Environments({
+        functions: functions.map((f) => ({ id: f.id, file: bundles[f.id], env: functionEnv(f.id, resources), memoryMb: MEMORY_MB })),
+        idleMs: options.idleMs,
+        echo: { reports: !quiet, logs: true },
+      });
+      for (const f of functions) handlerOf.set(f.id, environments.handler(f.id) as Handler);
+    }
+    const handlers = new Map<string, Handler>(ROUTE_LIST.map((r) => [r.id, handlerOf.get(r.id)!]));
+    const authorizer = handlerOf.get('authorizer')!;
+    userEvents = handlerOf.get('userEvents')!;
+    const legacyImport = handlerOf.get('legacyImport')!;
+    const expiryNotices = handlerOf.get('expiryNotices')!;
+    const ttlRemovals = localStream(handlerOf.get('ttlRemovals')!);
 
-    const usage = (await import(join(ROOT, JOBS.usage.entry))).handler;
+    const usage = handlerOf.get('usage')!;
 
     // The authorizer's log group is subscribed to the usage function, as infra/tessera-stack.ts
-    // deploys it. Handlers run in this process, so their lines are taken from the line sink.
+    // deploys it. In environments, the lines come from the environments' log lines; inline
+    // handlers write them to the line sink.
     const logs = new LogSubscriptions();
     logs.add({ source: 'authorizer', filter: USAGE_FILTER, deliver: (event) => usage(event, lambdaContext('usage')) });
-    // At DEBUG the console shows them too, as the log group would.
-    const echo = getConfig().logLevel === 'DEBUG';
-    setLogLineSink((line) => {
-      logs.line('authorizer', line);
-      if (echo) console.log(line);
-    });
+    if (environments) {
+      environments.onLogLine((functionId, line) => logs.line(functionId, line));
+    } else {
+      // At DEBUG the console shows them too, as the log group would.
+      const echo = getConfig().logLevel === 'DEBUG';
+      setLogLineSink((line) => {
+        logs.line('authorizer', line);
+        if (echo) console.log(line);
+      });
+    }
 
-    const bus = new LocalBus(userEvents);
-    setEventSink(bus.sink);
     const housekeeping = async () => {
       const swept = await sweepExpired(ttlRemovals);
       await expiryNotices({}, undefined);
@@ -144,11 +205,14 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalApp> 
     const s = server;
     const st = store;
     const px = proxy;
+    const bs = bus;
+    const envs = environments;
     return {
       url: `http://127.0.0.1:${port}`,
       port,
       bus,
       storeProxy: px,
+      environments: envs,
       advance,
       flushLogs: () => logs.flush(),
       close: async () => {
@@ -157,8 +221,10 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalApp> 
         setLogLineSink(undefined);
         s.closeAllConnections();
         await new Promise<void>((res) => s.close(() => res()));
+        await envs?.close();
+        await bs.close();
         resetStore();
-        setEventSink(undefined);
+        resetPublisher();
         await px.close();
         await st?.close();
         if (!persist) rmSync(dataDir, { recursive: true, force: true });
@@ -167,6 +233,8 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalApp> 
   } catch (e) {
     if (timer) clearInterval(timer);
     server?.close();
+    await environments?.close();
+    await bus?.close();
     await proxy?.close();
     await store?.close();
     throw e;

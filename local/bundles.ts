@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { esbuildOptions, REPO_ROOT } from '../infra/bundling.ts';
+import { JOBS, ROUTE_LIST } from '../shared/routes.ts';
 
 export interface FunctionEntry {
   /** The function id (shared/routes.ts ROUTES key or JOBS key, or a test fixture's). */
@@ -15,6 +16,12 @@ export interface FunctionEntry {
   /** Handler module relative to the repository root; it exports `handler`. */
   entry: string;
 }
+
+/** Every function of the route table and the jobs, by id and entry. */
+export const FUNCTIONS: FunctionEntry[] = [
+  ...ROUTE_LIST.map((r) => ({ id: r.id, entry: r.entry })),
+  ...Object.entries(JOBS).map(([id, j]) => ({ id, entry: j.entry })),
+];
 
 interface Manifest {
   files: Record<string, string>;

@@ -3,12 +3,15 @@
 // (startLocal) puts its own store proxy (local/store-proxy.ts) in front of it, in the test's
 // process, where the fault injector and the other interceptors of that app live.
 import type { TestProject } from 'vitest/node';
+import { FUNCTIONS, functionBundles } from '../local/bundles.ts';
 import { startStore, type EmbeddedStore } from '../local/store.ts';
 
 let store: EmbeddedStore | undefined;
 
 export async function setup(project: TestProject) {
-  store = await startStore({});
+  // The functions' bundles, built once here (or found fresh in the cache) for every test file.
+  const [started] = await Promise.all([startStore({}), functionBundles(FUNCTIONS)]);
+  store = started;
   project.provide('storeEndpoint', store.endpoint);
 }
 

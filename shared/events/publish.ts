@@ -25,20 +25,22 @@ export interface DomainEvent {
   };
 }
 
-export type EventSink = (events: DomainEvent[]) => Promise<void>;
+type EventBridge = InstanceType<typeof import('@aws-sdk/client-eventbridge').EventBridgeClient>;
+let client: EventBridge | undefined;
 
-let sink: EventSink | undefined;
-
-/** The local runtime and tests register their own sink; in AWS the bus is the sink. */
-export function setEventSink(next: EventSink | undefined): void {
-  sink = next;
+/** Drops the client (the local runtime, when it moves the bus). */
+export function resetPublisher(): void {
+  client?.destroy();
+  client = undefined;
 }
 
-async function eventBridgeSink(events: DomainEvent[]): Promise<void> {
+// The SDK finds the bus's endpoint as it finds every endpoint: AWS in Lambda, the local bus
+// (AWS_ENDPOINT_URL_EVENTBRIDGE) in the local runtime.
+async function putEvents(events: DomainEvent[]): Promise<void> {
   const config = getConfig();
   if (!config.eventBus) return;
   const { EventBridgeClient, PutEventsCommand } = await import('@aws-sdk/client-eventbridge');
-  const client = (eventBridgeSink as { client?: InstanceType<typeof EventBridgeClient> }).client ??= new EventBridgeClient({
+  client ??= new EventBridgeClient({
     region: config.region,
     maxAttempts: config.sdk.maxAttempts,
     requestHandler: { connectionTimeout: config.sdk.connectTimeoutMs, requestTimeout: config.sdk.requestTimeoutMs, throwOnRequestTimeout: true },
@@ -61,7 +63,7 @@ async function eventBridgeSink(events: DomainEvent[]): Promise<void> {
 export async function publish(...events: DomainEvent[]): Promise<void> {
   if (events.length === 0) return;
   try {
-    await (sink ?? eventBridgeSink)(events);
+    await putEvents(events);
   } catch (error) {
     logger.warn('domain events not published', { error: error as Error, types: events.map((e) => e.detailType) });
   }

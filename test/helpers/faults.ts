@@ -181,6 +181,12 @@ function target(): { client: DynamoDBDocumentClient; table: string } {
   return { client: scanClient, table };
 }
 
+/** One item as stored (no TTL filtering), read past the fault injector. */
+export async function readItem(pk: string, sk: string): Promise<Record<string, any> | undefined> {
+  const { client, table } = target();
+  return (await client.send(new GetCommand({ TableName: table, Key: { pk, sk }, ConsistentRead: true }))).Item;
+}
+
 /** One token item as stored (no TTL filtering), read past the fault injector. */
 export async function readTokenItem(tokenId: string): Promise<Record<string, any> | undefined> {
   const { client, table } = target();

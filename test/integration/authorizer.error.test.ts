@@ -9,7 +9,8 @@ import { failStoreCalls } from '../helpers/store-calls.ts';
 let app: TestApp;
 let bob: string;
 beforeAll(async () => {
-  app = await startTestApp();
+  // Inline: failures are injected by spying on the in-process store client.
+  app = await startTestApp({ environments: 'inline' });
   bob = await app.login('bob');
 });
 afterAll(async () => app?.close());

@@ -27,7 +27,9 @@ beforeAll(async () => {
     vi.spyOn(console, method).mockImplementation((...args: unknown[]) => void captured.push(args.map(String).join(' ')));
   }
   const { startTestApp } = await import('../helpers/app.ts');
-  app = await startTestApp();
+  // Inline: a failure of the lastUsedAt write is injected into the in-process store client, and
+  // that write runs after the answer, which a frozen execution environment holds back.
+  app = await startTestApp({ environments: 'inline' });
 });
 afterAll(async () => {
   await app?.close();

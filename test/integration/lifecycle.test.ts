@@ -3,6 +3,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { clock } from '../../shared/clock.ts';
+import { dynamoError } from '../../local/store-proxy.ts';
 import { store } from '../../shared/store/client.ts';
 import { tokenKeys } from '../../shared/store/keys.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
@@ -156,19 +157,21 @@ describe('user cascades (§1.9, §1.10)', () => {
     const { userId, jwt } = await newUser();
     const tokens = [];
     for (let i = 0; i < 6; i++) tokens.push(await app.createToken(jwt));
+    // The cascade's third token write fails at the store, every attempt of it.
     let updates = 0;
-    const failThird = (next: (args: any) => Promise<any>) => async (args: any) => {
-      if (args.input?.UpdateExpression && !args.input.UpdateExpression.includes('lastUsedAt') && ++updates === 3) {
-        throw Object.assign(new Error('injected'), { name: 'InternalServerError', $fault: 'server' });
-      }
-      return next(args);
-    };
-    store().middlewareStack.add(failThird, { step: 'initialize', name: 'failThird' });
+    let failing: string | undefined;
+    const remove = app.storeProxy.use(async (call, next) => {
+      const update = call.action === 'UpdateItem' && !String(call.body.UpdateExpression).includes('lastUsedAt');
+      const key = JSON.stringify(call.body.Key);
+      if (update && failing === undefined && ++updates === 3) failing = key;
+      if (update && key === failing) return dynamoError(500, 'InternalServerError', 'Internal server error');
+      return next();
+    });
     try {
       const first = await changeUser(userId, 2, { status: 'disabled' });
       expect(first.status).toBe(503);
     } finally {
-      store().middlewareStack.remove('failThird');
+      remove();
     }
     const statuses = await Promise.all(tokens.map(async (t) => (await adminGet(t.token.id)).body.status));
     expect(statuses.filter((s) => s === 'disabled').length).toBeGreaterThan(0);

@@ -43,7 +43,12 @@ const legacySecrets: string[] = [];
 
 beforeAll(async () => {
   capture();
-  app = await startTestApp({ env: { TESSERA_AUTH_CACHE_SECONDS: '0', TESSERA_SDK_MAX_ATTEMPTS: '1', TESSERA_SDK_REQUEST_TIMEOUT_MS: '1000' } });
+  // Inline: the scenario faults the authorizer's lastUsedAt write, which runs after the answer and
+  // which a frozen execution environment (the default) would hold back until a later invocation.
+  app = await startTestApp({
+    environments: 'inline',
+    env: { TESSERA_AUTH_CACHE_SECONDS: '0', TESSERA_SDK_MAX_ATTEMPTS: '1', TESSERA_SDK_REQUEST_TIMEOUT_MS: '1000' },
+  });
   faults = await installFaults({ skip: () => false });
   const call = async (what: string, method: string, path: string, opts: Parameters<TestApp['request']>[2] = {}, mayCarryValue = false) => {
     const reply = await app.request(method, path, opts);
