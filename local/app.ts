@@ -26,6 +26,7 @@ import { credentialsEnv, LOCAL_RUNTIME } from './identities.ts';
 import { startStore, type EmbeddedStore } from './store.ts';
 import { startStoreProxy, type StoreProxy } from './store-proxy.ts';
 import { localStream } from './streams.ts';
+import { eventualConsistency, settingsFromEnv, type Consistency, type ConsistencySettings } from './consistency.ts';
 import { sweepExpired } from './sweeper.ts';
 import { ensureTable } from './table.ts';
 import { seedDemo } from './seed.ts';
@@ -58,6 +59,11 @@ export interface LocalOptions {
   extraFunctions?: FunctionEntry[];
   /** Idle time after which an environment is reaped, in ms (default 60 000). */
   idleMs?: number;
+  /**
+   * DynamoDB's eventual consistency (local/consistency.ts): index lag and stale eventually
+   * consistent reads, in ms. Default: TESSERA_LOCAL_GSI_LAG_MS / TESSERA_LOCAL_READ_LAG_MS, else 0.
+   */
+  consistency?: Partial<ConsistencySettings>;
 }
 
 
@@ -67,6 +73,8 @@ export interface LocalApp {
   bus: LocalBus;
   /** The store endpoint every DynamoDB call goes through (interceptors: local/store-proxy.ts). */
   storeProxy: StoreProxy;
+  /** The store's eventual consistency, adjustable while running (local/consistency.ts). */
+  consistency: Consistency;
   /** The functions' execution environments (undefined with environments: 'inline'). */
   environments?: Environments;
   advance(seconds: number): Promise<{ now: string; swept: number }>;
@@ -79,6 +87,10 @@ const ROOT = resolve(import.meta.dirname, '..');
 
 export async function startLocal(options: LocalOptions = {}): Promise<LocalApp> {
   const persist = (options.store ?? 'disk') === 'disk' && !options.storeEndpoint;
+  // The functions' bundles build (when stale) while the store, keys and table get ready.
+  const functions = [...FUNCTIONS, ...(options.extraFunctions ?? [])];
+  const bundling = options.environments === 'inline' ? undefined : functionBundles(functions);
+  bundling?.catch(() => {}); // awaited below; a failure is thrown there
   const dataDir = persist ? resolve(options.dataDir ?? '.tessera') : mkdtempSync(join(tmpdir(), 'tessera-'));
   let store: EmbeddedStore | undefined;
   let proxy: StoreProxy | undefined;
@@ -89,6 +101,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalApp> 
   try {
     store = options.storeEndpoint ? undefined : await startStore({ dataDir: persist ? dataDir : undefined });
     proxy = await startStoreProxy({ upstream: options.storeEndpoint ?? store!.endpoint });
+    const consistency = eventualConsistency(proxy, { ...settingsFromEnv(process.env, { indexLagMs: 0, readLagMs: 0 }), ...options.consistency });
     const endpoint = proxy.endpoint;
     const tableName = options.tableName ?? 'tessera-local';
     let userEvents: (e: any, c: unknown) => Promise<unknown> = async () => {
@@ -125,8 +138,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalApp> 
     if (options.environments === 'inline') {
       for (const f of FUNCTIONS) handlerOf.set(f.id, (await import(join(ROOT, f.entry))).handler);
     } else {
-      const functions = [...FUNCTIONS, ...(options.extraFunctions ?? [])];
-      const bundles = await functionBundles(functions);
+      const bundles = (await bundling)!;
       const env = process.env as Record<string, string>;
       const resources = {
         region: env.AWS_REGION,
@@ -212,6 +224,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalApp> 
       port,
       bus,
       storeProxy: px,
+      consistency,
       environments: envs,
       advance,
       flushLogs: () => logs.flush(),
@@ -225,6 +238,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalApp> 
         await bs.close();
         resetStore();
         resetPublisher();
+        consistency.remove();
         await px.close();
         await st?.close();
         if (!persist) rmSync(dataDir, { recursive: true, force: true });

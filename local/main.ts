@@ -1,6 +1,8 @@
 // npm start: the embedded default on 127.0.0.1:$PORT (default 3000).
 // Quiet by default: the logger reads its level when first imported, so set it before.
 process.env.TESSERA_LOG_LEVEL ??= 'WARN';
+// DynamoDB's index lag, emulated (local/consistency.ts): a list right after a create may miss it, as on AWS.
+process.env.TESSERA_LOCAL_GSI_LAG_MS ??= '300';
 // Node 20 is supported by the pinned SDK; the notice is about releases after January 2027.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const { startLocal } = await import('./app.ts');
@@ -8,9 +10,11 @@ const { StoreLockedError } = await import('./store.ts');
 
 const port = Number(process.env.PORT ?? 3000);
 const memory = process.env.TESSERA_STORE === 'memory';
+// 'inline' runs every handler in this process (no execution environments): for debugging only.
+const environments = process.env.TESSERA_LOCAL_ENVIRONMENTS === 'inline' ? 'inline' : 'isolated';
 
 try {
-  const app = await startLocal({ port, store: memory ? 'memory' : 'disk', dataDir: process.env.TESSERA_DATA_DIR });
+  const app = await startLocal({ port, store: memory ? 'memory' : 'disk', dataDir: process.env.TESSERA_DATA_DIR, environments });
   const u = app.url;
   console.log(`
 Tessera is running at ${u}  (store: ${memory ? 'in memory' : 'on disk under ' + (process.env.TESSERA_DATA_DIR ?? '.tessera/')})

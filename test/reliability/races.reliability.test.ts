@@ -13,7 +13,9 @@ let erin: string;
 
 beforeAll(async () => {
   // No authorizer cache: every verification reads the store, so it shows the store's truth.
-  app = await startTestApp({ env: { TESSERA_AUTH_CACHE_SECONDS: '0' } });
+  // Inline: dozens of concurrent requests per round would start a cold environment each on this
+  // machine; the races checked here are in the domain's writes, not in the runtime.
+  app = await startTestApp({ environments: 'inline', env: { TESSERA_AUTH_CACHE_SECONDS: '0' } });
   [bob, alice, erin] = await Promise.all([app.login('bob'), app.login('alice'), app.login('erin')]);
 });
 afterAll(async () => app?.close());

@@ -89,7 +89,9 @@ const jwts = new Map<string, string>();
 
 beforeAll(async () => {
   // No authorizer cache: a renewed-away value must fail at once for the checks below.
-  app = await startTestApp({ env: { TESSERA_AUTH_CACHE_SECONDS: '0' } });
+  // Inline: hundreds of requests whose answers come from the domain; the per-invocation cost of
+  // execution environments would add to the suite and nothing to what this file checks.
+  app = await startTestApp({ environments: 'inline', env: { TESSERA_AUTH_CACHE_SECONDS: '0' } });
   const admin = { tenantId: 'acme', role: 'admin', version: 1 };
   expect((await app.userEvent('UserChanged', { ...admin, userId: 'sam', status: 'active', authMethod: 'sso' })).status).toBe(200);
   expect((await app.userEvent('UserChanged', { ...admin, userId: 'dora', status: 'disabled', authMethod: 'password' })).status).toBe(200);

@@ -42,7 +42,9 @@ const tokenIds: string[] = [];
 const owners = new Map<string, { ownerId: string; tenantId: string; visibility: string }>();
 
 beforeAll(async () => {
-  app = await startTestApp();
+  // Inline: thousands of requests whose answers come from the domain; the per-invocation cost of
+  // execution environments would add minutes to the suite and nothing to what this file checks.
+  app = await startTestApp({ environments: 'inline' });
   await app.userEvent('UserChanged', { tenantId: 'acme', userId: 'dora', version: 1, role: 'admin', status: 'disabled', authMethod: 'password' });
   for (const [user, { tenant }] of Object.entries(ROLES)) valid.set(user, await app.login(user, tenant));
   const claims = { sub: 'alice', tenant_id: 'acme', iss: 'https://tessera.local/', aud: 'tessera-local', exp: Math.floor(Date.now() / 1000) + 3600 };
