@@ -32,32 +32,13 @@ import { TesseraFunction, type StoreResources } from './constructs/tessera-funct
 import { TokenTable } from './constructs/token-table.ts';
 import { cloudWatchPattern } from './log-patterns.ts';
 import { acknowledge } from './nag.ts';
+import { EXAMPLE_ROUTE_SIZING, JOB_SIZING, ROUTE_SIZING, type Sizing } from './sizing.ts';
 
 export interface TesseraStackProps extends StackProps {
   readonly config: TesseraEnvironment;
   /** The built console page (web/dist); required when the environment enables consoleSite. */
   readonly consoleSiteDir?: string;
 }
-
-interface Sizing {
-  readonly memorySize: number;
-  readonly timeout: Duration;
-}
-
-const ROUTE_SIZING: Sizing = { memorySize: 512, timeout: Duration.seconds(10) };
-const JOB_SIZING: Record<JobId, Sizing> = {
-  // The hot path: more memory is more CPU for hashing and a shorter cold start.
-  authorizer: { memorySize: 1024, timeout: Duration.seconds(10) },
-  // A cascade over 10,000 tokens must finish inside one invocation (rules.md §1.10).
-  userEvents: { memorySize: 1024, timeout: Duration.minutes(5) },
-  // Up to 10,000 records per call (shared/domain/legacy.ts), two store calls each.
-  legacyImport: { memorySize: 1024, timeout: Duration.minutes(15) },
-  expiryNotices: { memorySize: 512, timeout: Duration.minutes(5) },
-  // A batch of up to 100 stream records, one PutItem each.
-  ttlRemovals: { memorySize: 256, timeout: Duration.minutes(1) },
-  // One delivered batch (up to 10,000 lines) is a few hundred single-item writes.
-  usage: { memorySize: 512, timeout: Duration.minutes(1) },
-};
 
 /** How long identity events may wait for delivery and retries before they go to the DLQ. */
 const USER_EVENT_MAX_AGE = Duration.hours(6);
@@ -126,7 +107,8 @@ export class TesseraStack extends Stack {
       const fn = new TesseraFunction(this, fnId, {
         entry,
         description,
-        ...sizing,
+        memorySize: sizing.memorySize,
+        timeout: Duration.seconds(sizing.timeoutSeconds),
         deadLetterQueue,
         logRetention: env.logRetention,
         removalPolicy,
@@ -260,7 +242,7 @@ export class TesseraStack extends Stack {
         cacheTtl: Duration.seconds(env.authorizerCacheSeconds),
       });
       for (const route of routes('example')) {
-        const fn = define(route.id, route.entry, `${routeKey(route)}: ${route.summary}`, { memorySize: 256, timeout: Duration.seconds(5) });
+        const fn = define(route.id, route.entry, `${routeKey(route)}: ${route.summary}`, EXAMPLE_ROUTE_SIZING);
         exampleApi.api.addRoutes({
           path: route.path,
           methods: [HttpMethod[route.method]],

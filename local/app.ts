@@ -10,7 +10,7 @@ import { clock } from '../shared/clock.ts';
 import { getConfig, resetConfig } from '../shared/config.ts';
 import { resetPublisher } from '../shared/events/publish.ts';
 import { logger } from '../shared/log.ts';
-import { JOBS, ROUTE_LIST, permissionMap } from '../shared/routes.ts';
+import { ROUTE_LIST, permissionMap } from '../shared/routes.ts';
 import { resetStore } from '../shared/store/client.ts';
 import { resetMacKeys } from '../shared/crypto/mac.ts';
 import { resetVault } from '../shared/crypto/vault.ts';
@@ -18,7 +18,7 @@ import { setLogLineSink, USAGE_FILTER } from '../shared/usage-line.ts';
 import { FUNCTIONS, functionBundles, type FunctionEntry } from './bundles.ts';
 import { LOCAL_BUS_NAME, LocalBus } from './bus.ts';
 import { Environments } from './environments.ts';
-import { functionEnv, MEMORY_MB } from './function-env.ts';
+import { functionEnv, functionSizing } from './function-env.ts';
 import { createGateway } from './gateway.ts';
 import { LogSubscriptions } from './log-subscriptions.ts';
 import { ensureKeyRing, loadJwtKeys } from './keys.ts';
@@ -153,11 +153,14 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalApp> 
         storeEndpoint: endpoint,
         busEndpoint,
         busName: LOCAL_BUS_NAME,
-        overrides: options.env,
+        overrides: { ...Object.fromEntries(Object.entries(env).filter(([k]) => /^TESSERA_(SDK_|AUTH_|LEAK_KEYS$)/.test(k))), ...options.env },
       };
       const quiet = ['ERROR', 'SILENT'].includes(resources.logLevel);
       environments = new Environments({
-        functions: functions.map((f) => ({ id: f.id, file: bundles[f.id], env: functionEnv(f.id, resources), memoryMb: MEMORY_MB })),
+        functions: functions.map((f) => {
+          const { memorySize, timeoutSeconds } = functionSizing(f.id);
+          return { id: f.id, file: bundles[f.id], env: functionEnv(f.id, resources), memoryMb: memorySize, timeoutMs: timeoutSeconds * 1000 };
+        }),
         idleMs: options.idleMs,
         echo: { reports: !quiet, logs: true },
       });

@@ -131,9 +131,11 @@ export class LocalBus {
   /** The rules: an event that matches the user-events rule goes to its function, asynchronously. */
   private route(event: EventBridgeEvent<string, unknown>) {
     if (!matches(userEventPattern(getConfig().identitySource), event as unknown as Record<string, unknown>)) return;
-    const delivery = this.invoke(event).catch(() => {});
+    // A failure is already on the dead-letter list (invoke).
+    const delivery: Promise<void> = this.invoke(event)
+      .then(() => undefined, () => undefined)
+      .finally(() => this.inFlight.delete(delivery));
     this.inFlight.add(delivery);
-    void delivery.finally(() => this.inFlight.delete(delivery));
   }
 
   private async invoke(event: EventBridgeEvent<string, unknown>) {
@@ -158,7 +160,7 @@ export class LocalBus {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([...this.inFlight]);
+    await Promise.allSettled(this.inFlight);
     await this.server?.close();
     this.server = undefined;
   }

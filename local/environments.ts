@@ -237,7 +237,7 @@ export class Environments {
       const timeoutMs = spec.timeoutMs ?? 10_000;
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
-          void env.stop();
+          env.stop().catch(() => undefined); // Lambda ends an environment whose invocation timed out
           reject(new FunctionError(functionId, 'Sandbox.Timedout', `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`));
         }, timeoutMs);
         timer.unref();

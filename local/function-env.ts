@@ -4,6 +4,9 @@
 // the local endpoints given the standard SDK way (AWS_ENDPOINT_URL_<SERVICE>), so the handler
 // cannot tell where it runs.
 import { ACCESS } from '../infra/access.ts';
+import { ENVIRONMENTS } from '../infra/environments.ts';
+import { sizingOf, type Sizing } from '../infra/sizing.ts';
+import { ROUTE_LIST } from '../shared/routes.ts';
 import { credentialsEnv } from './identities.ts';
 
 export interface LocalResources {
@@ -19,11 +22,14 @@ export interface LocalResources {
   storeEndpoint: string;
   busEndpoint: string;
   busName: string;
-  /** Local settings given to every function (startLocal's `env`: SDK timeouts, cache times in tests). */
+  /** Local settings given to every function (SDK timeouts, cache times: startLocal's `env`, TESSERA_SDK_* and TESSERA_AUTH_* of the shell). */
   overrides?: Record<string, string>;
 }
 
-export const MEMORY_MB = 256;
+/** The memory and timeout CDK deploys the function with (infra/sizing.ts). */
+export function functionSizing(functionId: string): Sizing {
+  return sizingOf(functionId, ROUTE_LIST.find((r) => r.id === functionId)?.api);
+}
 
 export function functionEnv(functionId: string, r: LocalResources): Record<string, string> {
   const access = (ACCESS as Record<string, { publish: boolean } | undefined>)[functionId];
@@ -33,7 +39,7 @@ export function functionEnv(functionId: string, r: LocalResources): Record<strin
     AWS_DEFAULT_REGION: r.region,
     AWS_LAMBDA_FUNCTION_NAME: `tessera-local-${functionId}`,
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(MEMORY_MB),
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(functionSizing(functionId).memorySize),
     AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/tessera-local-${functionId}`,
     ...credentialsEnv(functionId),
     // Where AWS is, locally
@@ -54,6 +60,14 @@ export function functionEnv(functionId: string, r: LocalResources): Record<strin
     env.TESSERA_EVENT_BUS = r.busName;
     if (r.eventSource) env.TESSERA_EVENT_SOURCE = r.eventSource;
   }
-  if (functionId === 'authorizer') env.TESSERA_ROUTE_PERMISSIONS = r.routePermissions;
+  if (functionId === 'authorizer') {
+    // As the dev stack sets them (infra/tessera-stack.ts); the local example API is the dev one.
+    const seconds = ENVIRONMENTS.dev.containerCacheSeconds;
+    env.TESSERA_AUTH_CACHE_SECONDS = String(seconds);
+    env.TESSERA_AUTH_DENY_CACHE_SECONDS = String(Math.min(5, seconds));
+    env.TESSERA_ROUTE_PERMISSIONS = r.routePermissions;
+  }
+  // The secret-scanning keys of POST /v1/leaks, as the dev stack sets them.
+  if (functionId === 'reportLeaks') env.TESSERA_LEAK_KEYS = ENVIRONMENTS.dev.leakKeysUrl;
   return { ...env, ...r.overrides };
 }
