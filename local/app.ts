@@ -144,6 +144,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalApp> 
         region: env.AWS_REGION,
         tableName,
         keySource: env.TESSERA_KEY_SOURCE,
+        macKeys: env.TESSERA_MAC_KEYS,
         jwtIssuer: env.TESSERA_JWT_ISSUER,
         jwtAudience: env.TESSERA_JWT_AUDIENCE,
         identitySource: env.TESSERA_IDENTITY_SOURCE,

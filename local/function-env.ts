@@ -13,6 +13,8 @@ export interface LocalResources {
   region: string;
   tableName: string;
   keySource: string;
+  /** TESSERA_MAC_KEYS: the keys of keyed tags and cursors. */
+  macKeys: string;
   jwtIssuer: string;
   jwtAudience: string;
   identitySource?: string;
@@ -55,6 +57,7 @@ export function functionEnv(functionId: string, r: LocalResources): Record<strin
     TESSERA_LOG_LEVEL: r.logLevel,
     TESSERA_TABLE: r.tableName,
     TESSERA_KEY_SOURCE: r.keySource,
+    TESSERA_MAC_KEYS: r.macKeys,
   };
   if (access?.publish) {
     env.TESSERA_EVENT_BUS = r.busName;

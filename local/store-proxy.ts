@@ -199,7 +199,9 @@ export async function startAwsJsonEndpoint(options: {
   const server: Server = createServer((req, res) => {
     handle(req, res).catch(() => req.socket.destroy());
   });
-  server.keepAliveTimeout = 30_000;
+  // Idle connections stay open: a frozen execution environment cannot see a close, and would
+  // find its kept-alive socket dead when thawed (the SDK's idle sockets live as long as it does).
+  server.keepAliveTimeout = 0;
   server.on('connection', (s) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));

@@ -29,7 +29,7 @@ describe('local function environments', () => {
       .sort();
     const local = Object.keys(
       functionEnv(id, {
-        region: 'us-east-1', tableName: 't', keySource: 'file:/k', jwtIssuer: 'i', jwtAudience: 'a', identitySource: 'tessera.identity',
+        region: 'us-east-1', tableName: 't', keySource: 'file:/k', macKeys: 'file:/k', jwtIssuer: 'i', jwtAudience: 'a', identitySource: 'tessera.identity',
         logLevel: 'INFO', routePermissions: '{}', storeEndpoint: 'http://127.0.0.1:1', busEndpoint: 'http://127.0.0.1:2', busName: 'b',
       }),
     )
