@@ -17,8 +17,7 @@ import { AccountPrincipal, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
-import { USER_EVENT_TYPES } from '../shared/domain/users.ts';
-import { ttlRemovalPattern } from '../shared/events/rules.ts';
+import { ttlRemovalPattern, userEventPattern } from '../shared/events/rules.ts';
 import { JOBS, ROUTE_LIST, permissionMap, routeKey, type RouteDef, type RouteId } from '../shared/routes.ts';
 import { USAGE_FILTER } from '../shared/usage-line.ts';
 import { ACCESS, type JobId } from './access.ts';
@@ -183,10 +182,12 @@ export class TesseraStack extends Stack {
     });
 
     // ---- identity events in, with retries and a dead-letter queue --------------------------
+    // The pattern the local bus matches with; CDK spells `detail-type` as `detailType`.
+    const { source, 'detail-type': detailType } = userEventPattern(env.identitySource);
     const userEventRule = new Rule(this, 'UserEventsRule', {
       eventBus: this.bus,
       description: `UserChanged / UserDeleted from ${env.identitySource} -> user-events`,
-      eventPattern: { source: [env.identitySource], detailType: [...USER_EVENT_TYPES] },
+      eventPattern: { source, detailType },
     });
     userEventRule.addTarget(new LambdaFunction(userEvents.live, {
       retryAttempts: USER_EVENT_RETRIES,

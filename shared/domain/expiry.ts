@@ -7,7 +7,7 @@ import { ConditionFailed } from '../store/client.ts';
 import { tokensExpiringBetween, updateToken } from '../store/tokens.ts';
 import { auditExists } from '../store/audit.ts';
 import { derivedAuditId, recordActivity, systemActor } from './audit.ts';
-import { DELETE_AFTER_MS, EXPIRY_NOTICE_MS, statusOf } from './lifecycle.ts';
+import { DELETE_AFTER_MS, EXPIRY_NOTICE_MS, statusOf } from '../lifecycle.ts';
 
 export async function sendExpiryNotices(): Promise<{ sent: number }> {
   const nowMs = getConfig().clock.now();

@@ -16,7 +16,7 @@ import { getToken, updateToken, type TokenRecord } from '../store/tokens.ts';
 import { hashesEqual, hashValue, parseValue } from '../token-value.ts';
 import { ValidationError } from '../errors.ts';
 import { recordActivity, systemActor } from './audit.ts';
-import { statusOf } from './lifecycle.ts';
+import { statusOf } from '../lifecycle.ts';
 
 export type LeakLabel = 'true_positive' | 'false_positive';
 

@@ -33,7 +33,7 @@ import { assertRevealable, assertVisible, canSee } from './access.ts';
 import { changedFields, recordActivity, userActor, type EntryInput } from './audit.ts';
 import { begin, complete, reserve, type Answer } from './idempotency.ts';
 import { effectivePermissions, tokenBlocker, type Actor } from './actor.ts';
-import { deleteAtOf, statusOf } from './lifecycle.ts';
+import { deleteAtOf, statusOf } from '../lifecycle.ts';
 import { cascadeOne } from './users.ts';
 import { logger } from '../log.ts';
 

@@ -35,7 +35,6 @@ export type UserEvent =
   | { detailType: 'UserChanged'; detail: z.infer<typeof UserChangedDetail> }
   | { detailType: 'UserDeleted'; detail: z.infer<typeof UserDeletedDetail> };
 
-export const USER_EVENT_TYPES = ['UserChanged', 'UserDeleted'] as const;
 
 export function parseUserEvent(detailType: unknown, detail: unknown): UserEvent {
   const schema = detailType === 'UserChanged' ? UserChangedDetail : detailType === 'UserDeleted' ? UserDeletedDetail : undefined;

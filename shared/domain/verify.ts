@@ -17,7 +17,7 @@ import { hashValue, hashesEqual, hexHashesEqual, legacyTokenId, parseValue, sha2
 
 type ParsedValue = NonNullable<ReturnType<typeof parseValue>>;
 import { effectivePermissions, tokenBlocker } from './owner.ts';
-import { statusOf } from './lifecycle.ts';
+import { statusOf } from '../lifecycle.ts';
 import { RevocationWatch } from './revocation-watch.ts';
 
 export type Credential = { kind: 'value'; value: string } | { kind: 'legacy'; uuid: string; secret: string };

@@ -1,7 +1,10 @@
 // Event patterns as data: the EventBridge rule for user changes, and the Lambda event filter of
-// the table's stream subscription. CDK deploys these objects; the local bus and the local
-// stream delivery match events against the very same ones.
-import { USER_EVENT_TYPES } from '../domain/users.ts';
+// the table's stream subscription. CDK deploys these objects (infra/tessera-stack.ts); the local
+// bus and the local stream delivery match events against the very same ones. A leaf: it imports
+// nothing.
+
+/** What the identity system sends (rules.md §5.1). */
+export const USER_EVENT_TYPES = ['UserChanged', 'UserDeleted'] as const;
 
 export const userEventPattern = (identitySource: string) => ({
   source: [identitySource],

@@ -3,7 +3,7 @@
 // functions, the authorizer's light client), so the shapes cannot drift. No AWS SDK here: the
 // authorizer bundles this module.
 import type { Permission } from '../catalog.ts';
-import { ttlOf } from '../domain/lifecycle.ts';
+import { ttlOf } from '../lifecycle.ts';
 import { tokenKeys } from './keys.ts';
 import { TABLE } from './table.ts';
 

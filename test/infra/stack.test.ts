@@ -10,7 +10,7 @@ import { ACCESS, grantableActions } from '../../infra/access.ts';
 import { SITE_EXCLUDE } from '../../infra/constructs/console-site.ts';
 import { ENVIRONMENT_NAMES, type EnvironmentName } from '../../infra/environments.ts';
 import { ssmParameterName } from '../../infra/tessera-stack.ts';
-import { USER_EVENT_TYPES } from '../../shared/domain/users.ts';
+import { USER_EVENT_TYPES } from '../../shared/events/rules.ts';
 import { JOBS, ROUTE_LIST, permissionMap, routeKey } from '../../shared/routes.ts';
 import { TABLE } from '../../shared/store/table.ts';
 import { readdirSync, readFileSync } from 'node:fs';

@@ -4,7 +4,7 @@ import { normalizePermissions, permissionsOf, PERMISSIONS } from '../../shared/c
 import { parseConfig } from '../../shared/config.ts';
 import { canReveal, canSee } from '../../shared/domain/access.ts';
 import type { Actor } from '../../shared/domain/actor.ts';
-import { deleteAtOf, statusOf, ttlOf } from '../../shared/domain/lifecycle.ts';
+import { deleteAtOf, statusOf, ttlOf } from '../../shared/lifecycle.ts';
 import { cascadeChange } from '../../shared/domain/users.ts';
 import { createTableInput, TABLE } from '../../shared/store/table.ts';
 import type { TokenRecord } from '../../shared/store/tokens.ts';

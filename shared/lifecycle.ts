@@ -1,5 +1,6 @@
 // Status, expiry and the week-later deletion (rules.md §1.3–§1.5): derived from the record and
-// the clock, never stored, so it cannot go stale.
+// the clock, never stored, so it cannot go stale. A leaf: the store derives the item's TTL from
+// it and the domain its status, and it imports nothing.
 
 export const DELETE_AFTER_MS = 7 * 24 * 3600 * 1000;
 export const EXPIRY_NOTICE_MS = 3 * 24 * 3600 * 1000;
