@@ -1,13 +1,30 @@
 // The OpenAPI 3.1 document, generated from the route table and the zod schemas (zod 4 emits
 // JSON Schema draft 2020-12, which is OpenAPI 3.1's schema dialect).
 import { z } from 'zod';
+import { codesFor } from '../errors.ts';
 import { ROUTE_LIST } from '../routes.ts';
 import { ErrorJson } from './schemas.ts';
 
-const STATUS_TEXT: Record<number, string> = {
-  400: 'Invalid input (VALIDATION)', 401: 'Missing or bad JWT', 403: 'FORBIDDEN, SSO_USER, PERMISSION_NOT_HELD or TOKEN_PRIVATE',
-  404: 'NOT_FOUND', 409: 'CONFLICT', 413: 'Body larger than 64 KiB', 503: 'UNAVAILABLE: store failed, nothing written; retry',
+/** What a code alone does not say. */
+const STATUS_NOTE: Record<number, string> = {
+  401: "a missing or bad JWT, refused by API Gateway's JWT authorizer with its own body",
+  413: 'a body larger than 64 KiB',
+  503: 'the store failed, nothing was written; retry after Retry-After',
 };
+
+/** An error response: the codes of the one error map that answer with this status, as an enum. */
+function errorResponseOf(status: number) {
+  const codes = codesFor(status);
+  const note = STATUS_NOTE[status];
+  return {
+    description: [codes.join(', '), note].filter(Boolean).join(': '),
+    content: {
+      'application/json': {
+        schema: { allOf: [schemaOf(ErrorJson, 'output'), { properties: { error: { properties: { code: { enum: codes } } } } }] },
+      },
+    },
+  };
+}
 
 const ref = (id: string) => `#/components/schemas/${id}`;
 
@@ -26,6 +43,7 @@ function components() {
 
 export function openApiDocument() {
   const paths: Record<string, Record<string, unknown>> = {};
+  const errorStatuses = new Set<number>();
   for (const r of ROUTE_LIST.filter((x) => x.api === 'management')) {
     const parameters: unknown[] = [];
     for (const [where, schema] of [['path', r.params], ['query', r.query], ['header', r.headers]] as const) {
@@ -41,7 +59,8 @@ export function openApiDocument() {
         : { description: r.summary },
     };
     for (const status of r.errors ?? []) {
-      responses[status] = { description: STATUS_TEXT[status], content: { 'application/json': { schema: schemaOf(ErrorJson, 'output') } } };
+      errorStatuses.add(status);
+      responses[status] = { $ref: `#/components/responses/Error${status}` };
     }
     paths[r.path] ??= {};
     paths[r.path][r.method.toLowerCase()] = {
@@ -56,7 +75,11 @@ export function openApiDocument() {
   return {
     openapi: '3.1.0',
     info: { title: 'Tessera management API', version: '1.0.0', description: 'API tokens: see docs/rules.md for the rules.' },
-    components: { schemas: components(), securitySchemes: { bearerJwt: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    components: {
+      schemas: components(),
+      responses: Object.fromEntries([...errorStatuses].sort((a, b) => a - b).map((s) => [`Error${s}`, errorResponseOf(s)])),
+      securitySchemes: { bearerJwt: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+    },
     paths,
   };
 }

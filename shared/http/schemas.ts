@@ -1,6 +1,7 @@
 // The request and response shapes of rules.md §3, as zod schemas. Handlers validate with them;
 // the OpenAPI document is generated from them (shared/http/openapi.ts).
 import { z } from 'zod';
+import { ERROR_CODES } from '../errors.ts';
 import { PERMISSIONS, ROLE_NAMES } from '../catalog.ts';
 import { TOKEN_ID_PATTERN } from '../ids.ts';
 import { canonicalCidr, cidrProblem, MAX_CIDRS } from '../networks.ts';
@@ -207,7 +208,7 @@ export const HealthJson = z.object({ status: z.literal('ok'), time: z.string() }
 export const ErrorJson = z
   .object({
     error: z.object({
-      code: z.string(),
+      code: z.enum(ERROR_CODES),
       message: z.string(),
       requestId: z.string(),
       fields: z.array(z.object({ path: z.string(), message: z.string() })).optional(),

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ERROR_STATUS } from '../../shared/errors.ts';
 import { openApiDocument } from '../../shared/http/openapi.ts';
 import { ROUTE_LIST } from '../../shared/routes.ts';
 
@@ -23,6 +24,18 @@ describe('OpenAPI document', () => {
     for (const r of ROUTE_LIST.filter((x) => x.api === 'management')) {
       const op = (doc.paths[r.path] as Record<string, { security: unknown[] }>)[r.method.toLowerCase()];
       expect(op.security).toEqual(r.auth === 'jwt' ? [{ bearerJwt: [] }] : []);
+    }
+  });
+
+  it("gives every error response the enum of the error map's codes for its status", () => {
+    const json = JSON.parse(JSON.stringify(doc)) as any;
+    expect(json.components.schemas.Error.properties.error.properties.code.enum).toEqual(Object.keys(ERROR_STATUS));
+    const statuses = new Set(ROUTE_LIST.flatMap((r) => (r.api === 'management' ? (r.errors ?? []) : [])));
+    for (const status of statuses) {
+      const response = json.components.responses[`Error${status}`];
+      const codes = Object.entries(ERROR_STATUS).filter(([, s]) => s === status).map(([c]) => c);
+      expect(response.content['application/json'].schema.allOf[1]).toEqual({ properties: { error: { properties: { code: { enum: codes } } } } });
+      expect(response.description).toContain(codes.join(', '));
     }
   });
 });
