@@ -7,7 +7,7 @@ import { ErrorJson } from './schemas.ts';
 
 /** What a code alone does not say. */
 const STATUS_NOTE: Record<number, string> = {
-  401: "a missing or bad JWT, refused by API Gateway's JWT authorizer with its own body",
+  401: "a missing or bad credential (on JWT routes API Gateway's JWT authorizer answers this with its own body)",
   413: 'a body larger than 64 KiB',
   503: 'the store failed, nothing was written; retry after Retry-After',
 };
