@@ -7,6 +7,7 @@ import { seal } from '../shared/crypto/vault.ts';
 import { newId } from '../shared/ids.ts';
 import { store } from '../shared/store/client.ts';
 import { userKeys } from '../shared/store/keys.ts';
+import { newToken } from '../shared/store/token-entity.ts';
 import { toItem, type TokenRecord } from '../shared/store/tokens.ts';
 import type { UserRecord } from '../shared/store/users.ts';
 import { macKeys } from '../shared/crypto/mac.ts';
@@ -72,17 +73,15 @@ async function tokenFor(user: SeedUser, createdMs: number, n: number): Promise<{
   const id = newId('token');
   const value = mintValue(id, user.tenantId, user.userId, { key: (await macKeys('value-tag'))[0], nowMs: createdMs });
   const at = new Date(createdMs).toISOString();
-  const record: TokenRecord = {
+  const record = newToken({
     id, tenantId: user.tenantId, ownerId: user.userId, ownerRef: ownerRefOf(user.tenantId, user.userId),
     name: `bench token ${n}`, description: n % 3 === 0 ? 'seeded by bench/seed.ts' : null, visibility: 'private',
-    legacy: false, permissions: PERMISSIONS_BY_ROLE[user.role] as TokenRecord['permissions'],
+    permissions: PERMISSIONS_BY_ROLE[user.role] as TokenRecord['permissions'],
     createdAt: at, updatedAt: at,
     // A quarter expire in 30..90 days, so the sparse expiry index holds items too.
     expiresAt: n % 4 === 0 ? new Date(Date.now() + (30 + (n % 61)) * 86_400_000).toISOString() : null,
-    disabledAt: null, disabledReason: null, lastUsedAt: null, hint: hintOf(value), hash: hashValue(value),
-    prevHash: null, prevHashUntil: null, sealed: await seal(value, id), legacyUuid: null, legacySecretSha256: null,
-    version: 1, expiryNoticeFor: null, allowedCidrs: null,
-  };
+    hint: hintOf(value), hash: hashValue(value), sealed: await seal(value, id),
+  });
   return { record, value };
 }
 

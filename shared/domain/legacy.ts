@@ -5,7 +5,8 @@ import { getConfig } from '../config.ts';
 import { logger } from '../log.ts';
 import { ConditionFailed } from '../store/client.ts';
 import { legacyMarker, markLegacyImported } from '../store/legacy.ts';
-import { insertToken, type TokenRecord } from '../store/tokens.ts';
+import { newToken } from '../store/token-entity.ts';
+import { insertToken } from '../store/tokens.ts';
 import { recordActivity, systemActor } from './audit.ts';
 import { getUser } from '../store/users.ts';
 import { legacyTokenId, ownerRefOf } from '../token-value.ts';
@@ -55,7 +56,7 @@ export async function importLegacy(records: unknown[]): Promise<ImportReport> {
       continue;
     }
     const at = new Date(getConfig().clock.now()).toISOString();
-    const record: TokenRecord = {
+    const record = newToken({
       id: legacyTokenId(uuid),
       tenantId: c.tenantId,
       ownerId: c.userId,
@@ -64,25 +65,15 @@ export async function importLegacy(records: unknown[]): Promise<ImportReport> {
       description: 'Migrated UUID + secret credential',
       visibility: 'private',
       legacy: true,
-      permissions: null,
       createdAt: at,
       updatedAt: at,
-      expiresAt: null,
       // A disabled owner's tokens are disabled (§1.10); the import keeps that true.
       disabledAt: blocker === 'disabled' ? at : null,
       disabledReason: blocker === 'disabled' ? 'owner_disabled' : null,
-      lastUsedAt: null,
       hint: `legacy-${uuid.slice(0, 8)}`,
-      hash: null,
-      prevHash: null,
-      prevHashUntil: null,
-      sealed: null,
       legacyUuid: uuid,
       legacySecretSha256: c.secretSha256.toLowerCase(),
-      version: 1,
-      expiryNoticeFor: null,
-      allowedCidrs: null,
-    };
+    });
     try {
       await insertToken(record);
       report.imported++;

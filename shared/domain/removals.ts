@@ -8,7 +8,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { getConfig } from '../config.ts';
 import { putAudit } from '../store/audit.ts';
-import { fromItem } from '../store/tokens.ts';
+import { fromItem } from '../store/items.ts';
 import { derivedAuditId, entryFor, systemActor } from './audit.ts';
 
 export const isTtlRemoval = (r: DynamoDBRecord) =>

@@ -12,7 +12,7 @@ import {
   ValidationError,
 } from '../errors.ts';
 import { publish, type DomainEvent } from '../events/publish.ts';
-import type { CreateTokenInput, ListTokensInput, PatchTokenInput, RenewTokenInput, TokenJsonShape } from '../http/schemas.ts';
+import { TokenJson, type CreateTokenInput, type ListTokensInput, type PatchTokenInput, type RenewTokenInput, type TokenJsonShape } from '../http/schemas.ts';
 import { decodeCursor, encodeCursor } from '../http/cursor.ts';
 import { newId } from '../ids.ts';
 import { ConditionFailed } from '../store/client.ts';
@@ -27,6 +27,7 @@ import {
 } from '../store/tokens.ts';
 import { markLegacyRevoked } from '../store/legacy.ts';
 import { announceRevocations } from '../store/revocations.ts';
+import { newToken, TOKEN_ATTRIBUTES } from '../store/token-entity.ts';
 import { getUser } from '../store/users.ts';
 import { hashesEqual, hashValue, hintOf, mintValue, ownerRefOf } from '../token-value.ts';
 import { assertRevealable, assertVisible, canSee } from './access.ts';
@@ -42,27 +43,18 @@ const isoNow = () => new Date(now()).toISOString();
 /** New values carry a tag under the deployment's current value-tag key (shared/token-value.ts). */
 const tagging = async () => ({ key: (await macKeys('value-tag'))[0], nowMs: now() });
 
+/** The stored attributes a token's JSON shows as they are: those its schema names. */
+const SHOWN = Object.keys(TokenJson.shape).filter((k) => k in TOKEN_ATTRIBUTES) as (keyof TokenRecord)[];
+
 export function toJson(t: TokenRecord, atMs = now()): TokenJsonShape {
   return {
-    id: t.id,
-    name: t.name,
-    description: t.description,
-    ownerId: t.ownerId,
-    tenantId: t.tenantId,
-    visibility: t.visibility,
-    legacy: t.legacy,
+    ...Object.fromEntries(SHOWN.map((k) => [k, t[k]])),
+    // Derived, or shown differently from how they are stored:
     permissions: t.legacy ? null : (t.permissions ?? []),
     status: statusOf(t, atMs),
     disabledReason: t.disabledAt ? t.disabledReason : null,
-    allowedCidrs: t.allowedCidrs ?? null,
-    expiresAt: t.expiresAt,
-    disabledAt: t.disabledAt,
     deleteAt: deleteAtOf(t),
-    createdAt: t.createdAt,
-    updatedAt: t.updatedAt,
-    lastUsedAt: t.lastUsedAt,
-    hint: t.hint,
-  };
+  } as TokenJsonShape;
 }
 
 const event = (detailType: DomainEvent['detailType'], t: TokenRecord, extra: Partial<DomainEvent['detail']> = {}): DomainEvent => ({
@@ -97,7 +89,7 @@ export async function createToken(actor: Actor, input: CreateTokenInput, idempot
   if (standing?.kind === 'fresh' && (await reserve(standing.claim, { tokenId: id, sealed, createdAt: at, fromVersion: null }, now()))) {
     return createToken(actor, input, idempotencyKey); // another attempt holds the key: finish or replay it
   }
-  const record: TokenRecord = {
+  const record = newToken({
     id,
     tenantId: actor.tenantId,
     ownerId: actor.userId,
@@ -105,25 +97,15 @@ export async function createToken(actor: Actor, input: CreateTokenInput, idempot
     name: input.name,
     description: input.description ?? null,
     visibility: input.visibility ?? 'private',
-    legacy: false,
     permissions,
     createdAt: at,
     updatedAt: at,
     expiresAt: canonicalIso(input.expiresAt),
-    disabledAt: null,
-    disabledReason: null,
-    lastUsedAt: null,
     hint: hintOf(value),
     hash: hashValue(value),
-    prevHash: null,
-    prevHashUntil: null,
     sealed,
-    legacyUuid: null,
-    legacySecretSha256: null,
-    version: 1,
-    expiryNoticeFor: null,
     allowedCidrs: input.allowedCidrs ?? null,
-  };
+  });
   let saved: TokenRecord;
   try {
     await insertToken(record);

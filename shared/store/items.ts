@@ -1,85 +1,28 @@
-// The token and user item shapes, declared once: the record types, and the mapping between a
-// record and its item. Every client reads and writes through these (the SDK in the management
-// functions, the authorizer's light client), so the shapes cannot drift. No AWS SDK here: the
-// authorizer bundles this module.
-import type { Permission } from '../catalog.ts';
+// The token and user item shapes: the mapping between a record and its item (the token's
+// attributes and indexes are declared in token-entity.ts). Every client reads and writes through
+// these (the SDK in the management functions, the authorizer's light client), so the shapes
+// cannot drift. No AWS SDK here: the authorizer bundles this module.
 import { ttlOf } from '../lifecycle.ts';
 import { tokenKeys } from './keys.ts';
 import { TABLE } from './table.ts';
+import { recordFromItem, TOKEN_INDEXES, type TokenRecord } from './token-entity.ts';
 
-export type Visibility = 'private' | 'shared';
-export type DisabledReason = 'manual' | 'owner_disabled' | 'owner_sso' | 'owner_deleted' | 'permissions_revoked' | 'leaked';
-
-export interface TokenRecord {
-  id: string;
-  tenantId: string;
-  ownerId: string;
-  ownerRef: string;
-  name: string;
-  description: string | null;
-  visibility: Visibility;
-  legacy: boolean;
-  /** null for a legacy token: its permissions are its owner's current ones. */
-  permissions: Permission[] | null;
-  createdAt: string;
-  updatedAt: string;
-  expiresAt: string | null;
-  disabledAt: string | null;
-  disabledReason: DisabledReason | null;
-  lastUsedAt: string | null;
-  hint: string;
-  /** SHA-256 of the current value; null for a legacy token that was never renewed. */
-  hash: string | null;
-  /** The value before the last renew, valid until prevHashUntil (the grace period). */
-  prevHash: string | null;
-  prevHashUntil: string | null;
-  /** The value, sealed with AES-256-GCM (shared/crypto/vault.ts); null for legacy tokens. */
-  sealed: string | null;
-  legacyUuid: string | null;
-  legacySecretSha256: string | null;
-  /** Optimistic-concurrency version: every management write expects the version it read. */
-  version: number;
-  /** The expiresAt for which a TokenExpiringSoon event went out, so it goes out once. */
-  expiryNoticeFor: string | null;
-  /** Source networks the token may be used from (canonical CIDR blocks); null: anywhere. */
-  allowedCidrs: string[] | null;
-}
-
-export const NULLABLE: (keyof TokenRecord)[] = [
-  'description', 'permissions', 'expiresAt', 'disabledAt', 'disabledReason', 'lastUsedAt', 'hash', 'prevHash',
-  'prevHashUntil', 'sealed', 'legacyUuid', 'legacySecretSha256', 'expiryNoticeFor', 'allowedCidrs',
-];
+export type { DisabledReason, TokenRecord, Visibility } from './token-entity.ts';
 
 type Item = Record<string, unknown>;
 
+/** The item of a record: its attributes, its primary key, the keys of every index it is in, and its TTL. */
 export function toItem(record: TokenRecord): Item {
-  const item: Item = {
-    ...tokenKeys.primary(record.id),
-    type: 'token',
-    ownerPk: tokenKeys.ownerPk(record.ownerRef),
-    tenantPk: tokenKeys.tenantPk(record.tenantId),
-    createdSk: tokenKeys.createdSk(record.createdAt, record.id),
-  };
+  const item: Item = { ...tokenKeys.primary(record.id), type: 'token' };
   for (const [k, v] of Object.entries(record)) if (v !== null && v !== undefined) item[k] = v;
-  if (record.expiresAt) {
-    item.expiryPk = tokenKeys.expiryPk(record.expiresAt);
-    item.expirySk = tokenKeys.expirySk(record.expiresAt, record.id);
-  }
+  for (const index of Object.values(TOKEN_INDEXES)) Object.assign(item, index.keysOf(record));
   const ttl = ttlOf(record);
   if (ttl !== null) item[TABLE.ttlAttribute] = ttl;
   return item;
 }
 
-export function fromItem(item: Item): TokenRecord {
-  const record = {} as Record<string, unknown>;
-  for (const key of NULLABLE) record[key] = item[key] ?? null;
-  for (const key of ['id', 'tenantId', 'ownerId', 'ownerRef', 'name', 'visibility', 'createdAt', 'updatedAt', 'hint'] as const) {
-    record[key] = item[key];
-  }
-  record.legacy = item.legacy === true;
-  record.version = Number(item.version ?? 0);
-  return record as unknown as TokenRecord;
-}
+/** The record of an item: each declared attribute, nothing else. */
+export const fromItem = (item: Item): TokenRecord => recordFromItem(item);
 
 /** Reads never show an item past its TTL, even before the store has removed it (rules.md §1.5). */
 export function isLive(item: Item | undefined, nowMs: number): item is Item {

@@ -1,5 +1,7 @@
 // The single table's shape, as data. CDK (infra/) and the local runtime (local/) both
-// create the table from this definition, so the two can never drift apart.
+// create the table from this definition, so the two can never drift apart. Its indexes are
+// those the entities declare (shared/store/token-entity.ts).
+import { TOKEN_INDEXES } from './token-entity.ts';
 
 export interface IndexDefinition {
   /** Named for the access pattern it serves. */
@@ -9,46 +11,34 @@ export interface IndexDefinition {
   readonly purpose: string;
 }
 
+/** The activity log's indexes (shared/store/audit.ts). */
+const AUDIT_INDEXES = [
+  {
+    name: 'auditByTenant',
+    partitionKey: 'auditTenantPk',
+    sortKey: 'auditSk',
+    purpose: "a tenant's activity log, newest first (administrators)",
+  },
+  {
+    name: 'auditByOwner',
+    partitionKey: 'auditOwnerPk',
+    sortKey: 'auditSk',
+    purpose: "the activity log of one user's tokens, newest first (non-administrators)",
+  },
+] as const satisfies readonly IndexDefinition[];
+
 export const TABLE = {
   partitionKey: 'pk',
   sortKey: 'sk',
   /** Epoch seconds; DynamoDB TTL deletes the item some time after it (AWS: typically within 48 h). */
   ttlAttribute: 'ttl',
   indexes: [
-    {
-      name: 'byOwner',
-      partitionKey: 'ownerPk',
-      sortKey: 'createdSk',
-      purpose: "a user's tokens, newest first (own list, owner filter, cascades)",
-    },
-    {
-      name: 'byTenant',
-      partitionKey: 'tenantPk',
-      sortKey: 'createdSk',
-      purpose: "every token of a tenant, newest first (administrators' list)",
-    },
-    {
-      name: 'byExpiryDay',
-      partitionKey: 'expiryPk',
-      sortKey: 'expirySk',
-      purpose: 'tokens expiring on a given UTC day (TokenExpiringSoon notices, expiry records); sparse',
-    },
-    {
-      name: 'auditByTenant',
-      partitionKey: 'auditTenantPk',
-      sortKey: 'auditSk',
-      purpose: "a tenant's activity log, newest first (administrators)",
-    },
-    {
-      name: 'auditByOwner',
-      partitionKey: 'auditOwnerPk',
-      sortKey: 'auditSk',
-      purpose: "the activity log of one user's tokens, newest first (non-administrators)",
-    },
-  ] satisfies IndexDefinition[],
+    ...Object.values(TOKEN_INDEXES).map(({ name, partitionKey, sortKey, purpose }): IndexDefinition => ({ name, partitionKey, sortKey, purpose })),
+    ...AUDIT_INDEXES,
+  ],
 } as const;
 
-export type IndexName = (typeof TABLE.indexes)[number]['name'];
+export type IndexName = keyof typeof TOKEN_INDEXES | (typeof AUDIT_INDEXES)[number]['name'];
 
 /** Every key attribute is a string. */
 export function keyAttributes(): string[] {

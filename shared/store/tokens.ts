@@ -3,14 +3,17 @@
 // writes them, so no write can leave them stale.
 import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { getConfig } from '../config.ts';
-import { ConditionFailed, store, storeCall } from './client.ts';
-import { fromItem, isLive, NULLABLE, toItem, type TokenRecord, type UserRecord } from './items.ts';
+import { ConditionFailed, pages, store, storeCall } from './client.ts';
+import { fromItem, isLive, toItem, type TokenRecord, type UserRecord } from './items.ts';
 import { tokenKeys } from './keys.ts';
 import { readToken, readTokenWithOwner } from './reads.ts';
 import { TABLE } from './table.ts';
+import { TOKEN_ATTRIBUTES, TOKEN_INDEX_ATTRIBUTES, TOKEN_INDEXES, type TokenIndex } from './token-entity.ts';
 import { sdkReads } from './transport-sdk.ts';
 
 export { fromItem, isLive, toItem, type DisabledReason, type TokenRecord, type Visibility } from './items.ts';
+
+type Item = Record<string, unknown>;
 
 const table = () => getConfig().tableName;
 const now = () => getConfig().clock.now();
@@ -44,7 +47,8 @@ export async function updateToken(record: TokenRecord, expectedVersion: number):
   const values: Record<string, unknown> = { ':expected': expectedVersion };
   const sets: string[] = [];
   const removes: string[] = [];
-  const writable = [...new Set([...Object.keys(item), ...NULLABLE, 'expiryPk', 'expirySk', TABLE.ttlAttribute])].filter(
+  // Every attribute the entity declares, and every derived key: those absent now are removed.
+  const writable = [...new Set([...Object.keys(item), ...Object.keys(TOKEN_ATTRIBUTES), ...TOKEN_INDEX_ATTRIBUTES, TABLE.ttlAttribute])].filter(
     (k) => k !== 'pk' && k !== 'sk' && k !== 'lastUsedAt',
   );
   writable.forEach((k, i) => {
@@ -117,6 +121,34 @@ export interface Page {
   after?: string;
 }
 
+interface IndexQuery {
+  index: TokenIndex;
+  partition: string;
+  /** A condition on the index's sort key, written with `#sk`, and its values. */
+  sortKey?: { condition: string; values: Item };
+  newestFirst?: boolean;
+  pageSize?: number;
+}
+
+/** One partition of an index, page by page. */
+const queryPages = (q: IndexQuery) =>
+  pages((start) =>
+    storeCall(() =>
+      store().send(
+        new QueryCommand({
+          TableName: table(),
+          IndexName: q.index.name,
+          KeyConditionExpression: q.sortKey ? `#pk = :pk AND ${q.sortKey.condition}` : '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': q.index.partitionKey, ...(q.sortKey ? { '#sk': q.index.sortKey } : {}) },
+          ExpressionAttributeValues: { ':pk': q.partition, ...q.sortKey?.values },
+          ScanIndexForward: !q.newestFirst,
+          Limit: q.pageSize,
+          ExclusiveStartKey: start,
+        }),
+      ),
+    ),
+  );
+
 /**
  * Newest first. Keeps reading index pages until `limit` items pass `keep` (which applies the
  * visibility and status filters, and hides TTL-expired items), so a page is never short
@@ -128,28 +160,15 @@ export async function listTokens(
   after: string | undefined,
   keep: (t: TokenRecord) => boolean,
 ): Promise<Page> {
-  const pkName = where.index === 'byOwner' ? 'ownerPk' : 'tenantPk';
-  const pkValue = where.index === 'byOwner' ? tokenKeys.ownerPk(where.ownerRef) : tokenKeys.tenantPk(where.tenantId);
+  const index = TOKEN_INDEXES[where.index];
+  const partition = where.index === 'byOwner' ? tokenKeys.ownerPk(where.ownerRef) : tokenKeys.tenantPk(where.tenantId);
   const items: TokenRecord[] = [];
   let cursor = after;
   let reads = 0;
   const at = now();
-  for (;;) {
-    const out = await storeCall(() =>
-      store().send(
-        new QueryCommand({
-          TableName: table(),
-          IndexName: where.index,
-          KeyConditionExpression: cursor ? '#pk = :pk AND createdSk < :after' : '#pk = :pk',
-          ExpressionAttributeNames: { '#pk': pkName },
-          ExpressionAttributeValues: cursor ? { ':pk': pkValue, ':after': cursor } : { ':pk': pkValue },
-          ScanIndexForward: false,
-          Limit: Math.max(limit + 1, 25),
-        }),
-      ),
-    );
-    const raw = out.Items ?? [];
-    for (const item of raw) {
+  const sortKey = after ? { condition: '#sk < :after', values: { ':after': after } } : undefined;
+  for await (const page of queryPages({ index, partition, sortKey, newestFirst: true, pageSize: Math.max(limit + 1, 25) })) {
+    for (const item of page) {
       cursor = item.createdSk as string;
       if (!isLive(item, at)) continue;
       const record = fromItem(item);
@@ -160,31 +179,16 @@ export async function listTokens(
       }
       items.push(record);
     }
-    if (!out.LastEvaluatedKey) return { items };
     // A filter that matches little must not read a whole tenant in one request: hand back a
     // short page and a cursor at the last item examined.
     if (++reads >= MAX_READS_PER_PAGE) return { items, after: cursor };
   }
+  return { items };
 }
 
 /** Every token of an owner, private and shared, live or not (cascades). */
 export async function* allTokensOf(ownerRef: string): AsyncGenerator<TokenRecord[]> {
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await storeCall(() =>
-      store().send(
-        new QueryCommand({
-          TableName: table(),
-          IndexName: 'byOwner',
-          KeyConditionExpression: 'ownerPk = :pk',
-          ExpressionAttributeValues: { ':pk': tokenKeys.ownerPk(ownerRef) },
-          ExclusiveStartKey: start,
-        }),
-      ),
-    );
-    yield (out.Items ?? []).map(fromItem);
-    start = out.LastEvaluatedKey;
-  } while (start);
+  for await (const page of queryPages({ index: TOKEN_INDEXES.byOwner, partition: tokenKeys.ownerPk(ownerRef) })) yield page.map(fromItem);
 }
 
 /** Tokens whose expiry falls in [fromIso, toIso), for expiry notices. */
@@ -194,22 +198,10 @@ export async function tokensExpiringBetween(fromIso: string, toIso: string): Pro
   const found: TokenRecord[] = [];
   const at = now();
   for (const day of days) {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await storeCall(() =>
-        store().send(
-          new QueryCommand({
-            TableName: table(),
-            IndexName: 'byExpiryDay',
-            KeyConditionExpression: 'expiryPk = :pk AND expirySk BETWEEN :from AND :to',
-            ExpressionAttributeValues: { ':pk': tokenKeys.expiryPk(day), ':from': fromIso, ':to': toIso },
-            ExclusiveStartKey: start,
-          }),
-        ),
-      );
-      for (const item of out.Items ?? []) if (isLive(item, at)) found.push(fromItem(item));
-      start = out.LastEvaluatedKey;
-    } while (start);
+    const sortKey = { condition: '#sk BETWEEN :from AND :to', values: { ':from': fromIso, ':to': toIso } };
+    for await (const page of queryPages({ index: TOKEN_INDEXES.byExpiryDay, partition: tokenKeys.expiryPk(day), sortKey })) {
+      for (const item of page) if (isLive(item, at)) found.push(fromItem(item));
+    }
   }
   return found.filter((t) => t.expiresAt! >= fromIso && t.expiresAt! < toIso);
 }

@@ -7,6 +7,7 @@ import type { Actor } from '../../shared/domain/actor.ts';
 import { deleteAtOf, statusOf, ttlOf } from '../../shared/lifecycle.ts';
 import { cascadeChange } from '../../shared/domain/users.ts';
 import { createTableInput, TABLE } from '../../shared/store/table.ts';
+import { newToken } from '../../shared/store/token-entity.ts';
 import type { TokenRecord } from '../../shared/store/tokens.ts';
 import type { UserRecord } from '../../shared/store/users.ts';
 
@@ -14,11 +15,10 @@ const T0 = Date.parse('2026-01-01T00:00:00.000Z');
 const DAY = 86_400_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
-const token = (over: Partial<TokenRecord> = {}): TokenRecord => ({
-  id: 'tok_00000000000000001', tenantId: 'acme', ownerId: 'bob', ownerRef: 'ref', name: 't', description: null,
-  visibility: 'private', legacy: false, permissions: ['events:read', 'events:write'], createdAt: iso(T0), updatedAt: iso(T0),
-  expiresAt: null, disabledAt: null, disabledReason: null, lastUsedAt: null, hint: 'tsr_abcde', hash: 'h', prevHash: null,
-  prevHashUntil: null, sealed: 's', legacyUuid: null, legacySecretSha256: null, version: 1, expiryNoticeFor: null, allowedCidrs: null, ...over,
+const token = (over: Partial<TokenRecord> = {}): TokenRecord => newToken({
+  id: 'tok_00000000000000001', tenantId: 'acme', ownerId: 'bob', ownerRef: 'ref', name: 't', visibility: 'private',
+  permissions: ['events:read', 'events:write'], createdAt: iso(T0), updatedAt: iso(T0), hint: 'tsr_abcde', hash: 'h', sealed: 's',
+  ...over,
 });
 const user = (over: Partial<UserRecord> = {}): UserRecord => ({
   tenantId: 'acme', userId: 'bob', ownerRef: 'ref', version: 1, role: 'analyst', permissions: null, status: 'active',
