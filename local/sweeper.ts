@@ -5,15 +5,15 @@
 import { DeleteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { getConfig } from '../shared/config.ts';
 import { ConditionFailed, store, storeCall } from '../shared/store/client.ts';
+import { pages } from '../shared/store/paging.ts';
 import { TABLE } from '../shared/store/table.ts';
 
 export async function sweepExpired(onRemoved?: (oldImages: Record<string, unknown>[]) => Promise<void>): Promise<number> {
   const { tableName, clock } = getConfig();
   const now = Math.floor(clock.now() / 1000);
   let deleted = 0;
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await storeCall(() =>
+  const expired = pages((start) =>
+    storeCall(() =>
       store().send(
         new ScanCommand({
           TableName: tableName,
@@ -24,9 +24,11 @@ export async function sweepExpired(onRemoved?: (oldImages: Record<string, unknow
           ExclusiveStartKey: start,
         }),
       ),
-    );
+    ),
+  );
+  for await (const page of expired) {
     const removed: Record<string, unknown>[] = [];
-    for (const key of page.Items ?? []) {
+    for (const key of page) {
       try {
         const out = await storeCall(() =>
           store().send(
@@ -47,7 +49,6 @@ export async function sweepExpired(onRemoved?: (oldImages: Record<string, unknow
       }
     }
     if (removed.length > 0) await onRemoved?.(removed);
-    start = page.LastEvaluatedKey;
-  } while (start);
+  }
   return deleted;
 }

@@ -2,10 +2,11 @@
 // kept 400 days through the table's TTL attribute. The entry sits in its token's audit
 // partition (the tokenId filter) and in two sparse indexes: the tenant's log and the log of one
 // owner's tokens. Keys come from keys.ts.
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { getConfig } from '../config.ts';
 import { ConditionFailed, store, storeCall } from './client.ts';
 import { auditKeys } from './keys.ts';
+import { listPage } from './paging.ts';
 import { TABLE } from './table.ts';
 
 export const AUDIT_RETENTION_DAYS = 400;
@@ -88,56 +89,23 @@ export type AuditWhere =
   | { by: 'tenant'; tenantId: string }
   | { by: 'owner'; ownerRef: string };
 
-/** Index pages one list request may read, as for token lists. */
-const MAX_READS_PER_PAGE = 20;
-
 /**
- * Newest first; keeps reading until `limit` entries pass `keep`, at most 20 pages, then hands
- * back a short page with `after` at the last entry examined.
+ * Newest first: a page of `limit` entries that pass `keep`, entries past their 400 days hidden as
+ * tokens past their TTL are (shared/store/paging.ts listPage).
  */
-export async function listAudit(
+export function listAudit(
   where: AuditWhere,
   limit: number,
   after: string | undefined,
   keep: (r: AuditRecord) => boolean,
 ): Promise<{ items: AuditRecord[]; after?: string }> {
-  const [index, pkName, skName, pkValue] =
+  const partition =
     where.by === 'token'
-      ? [undefined, 'pk', 'sk', auditKeys.tokenPk(where.tokenId)]
+      ? { partitionKey: 'pk', sortKey: 'sk', partition: auditKeys.tokenPk(where.tokenId) }
       : where.by === 'tenant'
-        ? ['auditByTenant', 'auditTenantPk', 'auditSk', auditKeys.tenantPk(where.tenantId)]
-        : ['auditByOwner', 'auditOwnerPk', 'auditSk', auditKeys.ownerPk(where.ownerRef)];
-  const items: AuditRecord[] = [];
-  let cursor = after;
+        ? { indexName: 'auditByTenant', partitionKey: 'auditTenantPk', sortKey: 'auditSk', partition: auditKeys.tenantPk(where.tenantId) }
+        : { indexName: 'auditByOwner', partitionKey: 'auditOwnerPk', sortKey: 'auditSk', partition: auditKeys.ownerPk(where.ownerRef) };
   const nowSeconds = getConfig().clock.now() / 1000;
-  for (let reads = 1; ; reads++) {
-    const out = await storeCall(() =>
-      store().send(
-        new QueryCommand({
-          TableName: table(),
-          IndexName: index,
-          KeyConditionExpression: cursor ? '#pk = :pk AND #sk < :after' : '#pk = :pk',
-          ExpressionAttributeNames: { '#pk': pkName, ...(cursor ? { '#sk': skName } : {}) },
-          ExpressionAttributeValues: cursor ? { ':pk': pkValue, ':after': cursor } : { ':pk': pkValue },
-          ScanIndexForward: false,
-          Limit: Math.max(limit + 1, 25),
-        }),
-      ),
-    );
-    for (const item of out.Items ?? []) {
-      cursor = item[skName] as string;
-      // Reads hide entries past their 400 days, as they hide tokens past their TTL.
-      if (typeof item[TABLE.ttlAttribute] === 'number' && (item[TABLE.ttlAttribute] as number) <= nowSeconds) continue;
-      const record = fromItem(item);
-      if (!keep(record)) continue;
-      if (items.length === limit) {
-        const last = items[limit - 1];
-        return { items, after: auditKeys.sortKey(last.at, last.id) };
-      }
-      items.push(record);
-    }
-    if (!out.LastEvaluatedKey) return { items };
-    // A filter that matches little must not read a whole tenant in one request.
-    if (reads >= MAX_READS_PER_PAGE) return { items, after: cursor };
-  }
+  const live = (item: Item) => typeof item[TABLE.ttlAttribute] !== 'number' || (item[TABLE.ttlAttribute] as number) > nowSeconds;
+  return listPage(partition, { limit, after }, (item) => (live(item) ? fromItem(item) : undefined), keep, (r) => auditKeys.sortKey(r.at, r.id));
 }

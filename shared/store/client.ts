@@ -57,15 +57,3 @@ export async function storeCall<T>(call: () => Promise<T>): Promise<T> {
     throw new UnavailableError(undefined, 1);
   }
 }
-
-type Key = Record<string, unknown>;
-
-/** Every page of a Query or Scan: `read` gets where to start (none first), until the store says the end. */
-export async function* pages(read: (start: Key | undefined) => Promise<{ Items?: Key[]; LastEvaluatedKey?: Key }>): AsyncGenerator<Key[]> {
-  let start: Key | undefined;
-  do {
-    const out = await read(start);
-    yield out.Items ?? [];
-    start = out.LastEvaluatedKey;
-  } while (start);
-}

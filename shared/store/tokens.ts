@@ -1,11 +1,12 @@
 // Token items: one item per token, every write a single-item conditional write.
 // The item's index keys and TTL are derived from the record in toItem(), the one place that
 // writes them, so no write can leave them stale.
-import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { getConfig } from '../config.ts';
-import { ConditionFailed, pages, store, storeCall } from './client.ts';
+import { ConditionFailed, store, storeCall } from './client.ts';
 import { fromItem, isLive, toItem, type TokenRecord, type UserRecord } from './items.ts';
 import { tokenKeys } from './keys.ts';
+import { listPage, queryPages } from './paging.ts';
 import { readToken, readTokenWithOwner } from './reads.ts';
 import { TABLE } from './table.ts';
 import { TOKEN_ATTRIBUTES, TOKEN_INDEX_ATTRIBUTES, TOKEN_INDEXES, type TokenIndex } from './token-entity.ts';
@@ -110,8 +111,6 @@ export async function touchLastUsed(tokenId: string, atMs: number, minIntervalMs
   }
 }
 
-/** Index pages one list request may read (each up to max(limit + 1, 25) items). */
-const MAX_READS_PER_PAGE = 20;
 
 export type ListIndex = { index: 'byOwner'; ownerRef: string } | { index: 'byTenant'; tenantId: string };
 
@@ -121,74 +120,27 @@ export interface Page {
   after?: string;
 }
 
-interface IndexQuery {
-  index: TokenIndex;
-  partition: string;
-  /** A condition on the index's sort key, written with `#sk`, and its values. */
-  sortKey?: { condition: string; values: Item };
-  newestFirst?: boolean;
-  pageSize?: number;
-}
-
-/** One partition of an index, page by page. */
-const queryPages = (q: IndexQuery) =>
-  pages((start) =>
-    storeCall(() =>
-      store().send(
-        new QueryCommand({
-          TableName: table(),
-          IndexName: q.index.name,
-          KeyConditionExpression: q.sortKey ? `#pk = :pk AND ${q.sortKey.condition}` : '#pk = :pk',
-          ExpressionAttributeNames: { '#pk': q.index.partitionKey, ...(q.sortKey ? { '#sk': q.index.sortKey } : {}) },
-          ExpressionAttributeValues: { ':pk': q.partition, ...q.sortKey?.values },
-          ScanIndexForward: !q.newestFirst,
-          Limit: q.pageSize,
-          ExclusiveStartKey: start,
-        }),
-      ),
-    ),
-  );
+const partitionOf = (index: TokenIndex, partition: string) => ({ indexName: index.name, partitionKey: index.partitionKey, sortKey: index.sortKey, partition });
 
 /**
- * Newest first. Keeps reading index pages until `limit` items pass `keep` (which applies the
- * visibility and status filters, and hides TTL-expired items), so a page is never short
- * because of filtering.
+ * Newest first: a page of `limit` tokens that pass `keep` (the visibility and status filters),
+ * TTL-expired ones hidden (shared/store/paging.ts listPage).
  */
-export async function listTokens(
-  where: ListIndex,
-  limit: number,
-  after: string | undefined,
-  keep: (t: TokenRecord) => boolean,
-): Promise<Page> {
-  const index = TOKEN_INDEXES[where.index];
+export function listTokens(where: ListIndex, limit: number, after: string | undefined, keep: (t: TokenRecord) => boolean): Promise<Page> {
   const partition = where.index === 'byOwner' ? tokenKeys.ownerPk(where.ownerRef) : tokenKeys.tenantPk(where.tenantId);
-  const items: TokenRecord[] = [];
-  let cursor = after;
-  let reads = 0;
   const at = now();
-  const sortKey = after ? { condition: '#sk < :after', values: { ':after': after } } : undefined;
-  for await (const page of queryPages({ index, partition, sortKey, newestFirst: true, pageSize: Math.max(limit + 1, 25) })) {
-    for (const item of page) {
-      cursor = item.createdSk as string;
-      if (!isLive(item, at)) continue;
-      const record = fromItem(item);
-      if (!keep(record)) continue;
-      if (items.length === limit) {
-        const last = items[limit - 1];
-        return { items, after: tokenKeys.createdSk(last.createdAt, last.id) };
-      }
-      items.push(record);
-    }
-    // A filter that matches little must not read a whole tenant in one request: hand back a
-    // short page and a cursor at the last item examined.
-    if (++reads >= MAX_READS_PER_PAGE) return { items, after: cursor };
-  }
-  return { items };
+  return listPage(
+    partitionOf(TOKEN_INDEXES[where.index], partition),
+    { limit, after },
+    (item) => (isLive(item, at) ? fromItem(item) : undefined),
+    keep,
+    (t) => tokenKeys.createdSk(t.createdAt, t.id),
+  );
 }
 
 /** Every token of an owner, private and shared, live or not (cascades). */
 export async function* allTokensOf(ownerRef: string): AsyncGenerator<TokenRecord[]> {
-  for await (const page of queryPages({ index: TOKEN_INDEXES.byOwner, partition: tokenKeys.ownerPk(ownerRef) })) yield page.map(fromItem);
+  for await (const page of queryPages(partitionOf(TOKEN_INDEXES.byOwner, tokenKeys.ownerPk(ownerRef)))) yield page.map(fromItem);
 }
 
 /** Tokens whose expiry falls in [fromIso, toIso), for expiry notices. */
@@ -198,8 +150,8 @@ export async function tokensExpiringBetween(fromIso: string, toIso: string): Pro
   const found: TokenRecord[] = [];
   const at = now();
   for (const day of days) {
-    const sortKey = { condition: '#sk BETWEEN :from AND :to', values: { ':from': fromIso, ':to': toIso } };
-    for await (const page of queryPages({ index: TOKEN_INDEXES.byExpiryDay, partition: tokenKeys.expiryPk(day), sortKey })) {
+    const sortCondition = { expression: '#sk BETWEEN :from AND :to', values: { ':from': fromIso, ':to': toIso } };
+    for await (const page of queryPages({ ...partitionOf(TOKEN_INDEXES.byExpiryDay, tokenKeys.expiryPk(day)), sortCondition })) {
       for (const item of page) if (isLive(item, at)) found.push(fromItem(item));
     }
   }
