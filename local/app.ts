@@ -2,7 +2,7 @@
 // execution environments of their own, bus, log subscriptions, gateway, sweeper. startLocal() is
 // what `npm start` runs and what the integration tests start.
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenLocal } from './listen.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -208,11 +208,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalApp> 
 
     await ensureWebBuilt(); // the console page, built here when web/dist is missing or stale (fresh clone)
     server = createGateway({ handlers, authorizer, legacyImport, bus, jwt, advance, webRoot: join(ROOT, 'web', 'dist') });
-    await new Promise<void>((res, rej) => {
-      server!.once('error', rej);
-      server!.listen(options.port ?? 3000, '127.0.0.1', () => res());
-    });
-    const port = (server.address() as AddressInfo).port;
+    const { port } = await listenLocal(server, options.port ?? 3000);
     const every = options.sweepEveryMs ?? 30_000;
     if (every > 0) {
       timer = setInterval(() => void housekeeping().catch((e) => logger.warn('housekeeping failed', { error: e as Error })), every);

@@ -3,7 +3,7 @@
 // exactly as it talks to DynamoDB.
 import dynalite from 'dynalite';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import { listenLocal } from './listen.ts';
 import { join } from 'node:path';
 
 export interface EmbeddedStore {
@@ -55,13 +55,9 @@ export async function startStore(options: { dataDir?: string; port?: number }): 
       deleteTableMs: 0,
       updateTableMs: 0,
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-    });
-    const { port } = server.address() as AddressInfo;
+    const { endpoint } = await listenLocal(server, options.port);
     return {
-      endpoint: `http://127.0.0.1:${port}`,
+      endpoint,
       close: async () => {
         server.closeAllConnections?.();
         await new Promise<void>((resolve) => server.close(() => resolve()));
