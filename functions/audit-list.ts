@@ -7,8 +7,4 @@ import { ROUTES } from '../shared/routes.ts';
 
 getConfig();
 
-export const handler = httpRoute({
-  auth: 'jwt',
-  query: ROUTES.listAudit.query,
-  run: async ({ claims, query }) => ({ status: 200, body: await listActivity(await requireTokenActor(claims), query) }),
-});
+export const handler = httpRoute(ROUTES.listAudit, async ({ claims, query }) => listActivity(await requireTokenActor(claims), query));

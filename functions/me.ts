@@ -2,10 +2,8 @@
 import { getConfig } from '../shared/config.ts';
 import { describeMe } from '../shared/domain/me.ts';
 import { httpRoute } from '../shared/http/middleware.ts';
+import { ROUTES } from '../shared/routes.ts';
 
 getConfig();
 
-export const handler = httpRoute({
-  auth: 'jwt',
-  run: async ({ claims }) => ({ status: 200, body: await describeMe(claims) }),
-});
+export const handler = httpRoute(ROUTES.me, ({ claims }) => describeMe(claims));

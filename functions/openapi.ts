@@ -2,8 +2,9 @@
 import { getConfig } from '../shared/config.ts';
 import { openApiDocument } from '../shared/http/openapi.ts';
 import { httpRoute } from '../shared/http/middleware.ts';
+import { ROUTES } from '../shared/routes.ts';
 
 getConfig();
 const document = openApiDocument();
 
-export const handler = httpRoute({ auth: 'none', run: async () => ({ status: 200, body: document }) });
+export const handler = httpRoute(ROUTES.openapi, async () => document);

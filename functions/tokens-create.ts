@@ -7,12 +7,6 @@ import { ROUTES } from '../shared/routes.ts';
 
 getConfig();
 
-export const handler = httpRoute({
-  auth: 'jwt',
-  body: ROUTES.createToken.body,
-  headers: ROUTES.createToken.headers,
-  run: async ({ claims, body, headers }) => ({
-    status: 201,
-    body: await createToken(await requireTokenActor(claims), body, headers['idempotency-key']),
-  }),
-});
+export const handler = httpRoute(ROUTES.createToken, async ({ claims, body, headers }) =>
+  createToken(await requireTokenActor(claims), body, headers['idempotency-key']),
+);

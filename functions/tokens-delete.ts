@@ -7,11 +7,4 @@ import { ROUTES } from '../shared/routes.ts';
 
 getConfig();
 
-export const handler = httpRoute({
-  auth: 'jwt',
-  params: ROUTES.deleteToken.params,
-  run: async ({ claims, params }) => {
-    await deleteToken(await requireTokenActor(claims), params.id);
-    return { status: 204 };
-  },
-});
+export const handler = httpRoute(ROUTES.deleteToken, async ({ claims, params }) => deleteToken(await requireTokenActor(claims), params.id));

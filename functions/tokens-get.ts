@@ -7,8 +7,4 @@ import { ROUTES } from '../shared/routes.ts';
 
 getConfig();
 
-export const handler = httpRoute({
-  auth: 'jwt',
-  params: ROUTES.getToken.params,
-  run: async ({ claims, params }) => ({ status: 200, body: await getTokenJson(await requireTokenActor(claims), params.id) }),
-});
+export const handler = httpRoute(ROUTES.getToken, async ({ claims, params }) => getTokenJson(await requireTokenActor(claims), params.id));

@@ -7,8 +7,4 @@ import { ROUTES } from '../shared/routes.ts';
 
 getConfig();
 
-export const handler = httpRoute({
-  auth: 'jwt',
-  query: ROUTES.listTokens.query,
-  run: async ({ claims, query }) => ({ status: 200, body: await listTokens(await requireTokenActor(claims), query) }),
-});
+export const handler = httpRoute(ROUTES.listTokens, async ({ claims, query }) => listTokens(await requireTokenActor(claims), query));

@@ -7,9 +7,6 @@ import { ROUTES } from '../shared/routes.ts';
 
 getConfig();
 
-export const handler = httpRoute({
-  auth: 'jwt',
-  params: ROUTES.patchToken.params,
-  body: ROUTES.patchToken.body,
-  run: async ({ claims, params, body }) => ({ status: 200, body: await patchToken(await requireTokenActor(claims), params.id, body) }),
-});
+export const handler = httpRoute(ROUTES.patchToken, async ({ claims, params, body }) =>
+  patchToken(await requireTokenActor(claims), params.id, body),
+);

@@ -7,13 +7,6 @@ import { ROUTES } from '../shared/routes.ts';
 
 getConfig();
 
-export const handler = httpRoute({
-  auth: 'jwt',
-  params: ROUTES.renewToken.params,
-  body: ROUTES.renewToken.body,
-  headers: ROUTES.renewToken.headers,
-  run: async ({ claims, params, body, headers }) => ({
-    status: 200,
-    body: await renewToken(await requireTokenActor(claims), params.id, body, headers['idempotency-key']),
-  }),
-});
+export const handler = httpRoute(ROUTES.renewToken, async ({ claims, params, body, headers }) =>
+  renewToken(await requireTokenActor(claims), params.id, body, headers['idempotency-key']),
+);

@@ -7,8 +7,4 @@ import { ROUTES } from '../shared/routes.ts';
 
 getConfig();
 
-export const handler = httpRoute({
-  auth: 'jwt',
-  params: ROUTES.tokenValue.params,
-  run: async ({ claims, params }) => ({ status: 200, body: await revealValue(await requireTokenActor(claims), params.id) }),
-});
+export const handler = httpRoute(ROUTES.tokenValue, async ({ claims, params }) => revealValue(await requireTokenActor(claims), params.id));

@@ -11,6 +11,7 @@ import {
   LeakReply,
   LeakReport,
   IdempotencyHeaders,
+  MAX_LEAK_REPORT_BYTES,
   ListTokensQuery,
   MeJson,
   PatchTokenBody,
@@ -42,6 +43,11 @@ export interface RouteDef {
   params?: z.ZodType;
   /** Request headers the route reads (names in lower case). */
   headers?: z.ZodType;
+  /**
+   * The body as raw bytes instead of parsed JSON (a signed body is verified over its bytes), with
+   * its own size limit: a larger body is a 400 VALIDATION. `body` then only documents it.
+   */
+  rawBody?: { maxBytes: number };
   success: { status: number; schema?: z.ZodType };
   errors?: number[];
   /** A route's own throttle in API Gateway, below the stage's. */
@@ -101,7 +107,7 @@ export const ROUTES = {
   reportLeaks: {
     method: 'POST', path: '/v1/leaks', entry: 'functions/leaks-report.ts', auth: 'none', api: 'management',
     summary: 'Secret-scanning partner endpoint: a signed report of leaked values; active Tessera tokens among them are disabled',
-    body: LeakReport, success: { status: 200, schema: LeakReply }, errors: [400, 401, 503],
+    body: LeakReport, rawBody: { maxBytes: MAX_LEAK_REPORT_BYTES }, success: { status: 200, schema: LeakReply }, errors: [400, 401, 503],
     // Unauthenticated until the signature is checked: its own, low throttle keeps floods off the store.
     throttle: { rateLimit: 10, burstLimit: 20 },
   },

@@ -1,11 +1,14 @@
 // The one middleware chain for API Gateway HTTP API (payload 2.0) routes:
 // header normalizer -> body (size, JSON) -> validation -> handler, with the error mapper last.
-// Handlers get parsed, validated input and return {status, body}; they never catch.
+// `httpRoute(ROUTES.x, run)`: the route's row in shared/routes.ts gives the auth kind, the
+// schemas, the body handling and the success status; `run` gets parsed, validated input and
+// returns the body. Handlers never catch.
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2 } from 'aws-lambda';
 import type { z } from 'zod';
 import type { Claims } from '../domain/actor.ts';
+import type { RouteDef } from '../routes.ts';
 import { PayloadTooLargeError, UnauthenticatedError, ValidationError } from '../errors.ts';
 import { errorResponse } from './respond.ts';
 
@@ -21,28 +24,14 @@ export interface Request<B, Q, P> {
   headers: Record<string, string | undefined>;
 }
 
-export interface Reply {
-  status: number;
-  body?: unknown;
-}
-
 type Schema = z.ZodType;
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
 
-export interface RouteSpec<B extends Schema | undefined, Q extends Schema | undefined, P extends Schema | undefined, H extends Schema | undefined = undefined> {
-  auth: 'jwt' | 'none';
-  body?: B;
-  query?: Q;
-  params?: P;
-  /**
-   * The body as raw bytes instead of parsed JSON (a signed body is verified over its bytes), with
-   * its own size limit: a larger body is a 400 VALIDATION.
-   */
-  rawBody?: { maxBytes: number };
-  /** Headers the route reads, validated (400 on `header.<name>`); the handler reads them from `headers`. */
-  headers?: H;
-  run: (req: Request<Out<B>, Out<Q>, Out<P>>) => Promise<Reply>;
-}
+/** What the chain reads from a route's row. */
+type RouteSpec = Pick<RouteDef, 'auth' | 'body' | 'query' | 'params' | 'headers' | 'rawBody' | 'success'>;
+
+/** What `run` gets for a row: the raw bytes for a rawBody route, else the parsed, validated body. */
+export type RequestOf<R extends RouteSpec> = Request<R extends { rawBody: object } ? Buffer : Out<R['body']>, Out<R['query']>, Out<R['params']>>;
 
 type Event = APIGatewayProxyEventV2WithJWTAuthorizer;
 
@@ -54,7 +43,7 @@ export function validate<S extends Schema>(schema: S, input: unknown, where: str
   throw new ValidationError(`Invalid ${where}: ${fields.map((f) => `${f.path}: ${f.message}`).join('; ')}`, fields);
 }
 
-function readBody(event: Event, rawBody: RouteSpec<undefined, undefined, undefined>['rawBody']): unknown {
+function readBody(event: Event, rawBody: RouteSpec['rawBody']): unknown {
   const raw = event.body === undefined || event.body === null ? Buffer.alloc(0) : event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
   if (rawBody) {
     if (raw.length > rawBody.maxBytes) throw new ValidationError(`The body is larger than ${rawBody.maxBytes} bytes.`, [{ path: 'body', message: `at most ${rawBody.maxBytes} bytes` }]);
@@ -81,14 +70,14 @@ function claimsOf(event: Event): Claims {
 type Parsed<B, Q, P> = Event & { tessera?: Request<B, Q, P> };
 
 /** Body: size limit (413) and JSON (400). */
-const jsonBody = (rawBody: RouteSpec<undefined, undefined, undefined>['rawBody']): middy.MiddlewareObj<Parsed<unknown, unknown, unknown>> => ({
+const jsonBody = (rawBody: RouteSpec['rawBody']): middy.MiddlewareObj<Parsed<unknown, unknown, unknown>> => ({
   before: async ({ event }) => {
     event.tessera = { body: readBody(event, rawBody) } as Request<unknown, unknown, unknown>;
   },
 });
 
 /** Validation of claims, body, query and path against the route's schemas (400 with fields). */
-const validation = <B, Q, P>(spec: RouteSpec<Schema | undefined, Schema | undefined, Schema | undefined>): middy.MiddlewareObj<Parsed<B, Q, P>> => ({
+const validation = <B, Q, P>(spec: RouteSpec): middy.MiddlewareObj<Parsed<B, Q, P>> => ({
   before: async ({ event, context }) => {
     const body = event.tessera?.body;
     if (spec.headers) validate(spec.headers, event.headers ?? {}, 'header');
@@ -111,21 +100,24 @@ const errorEnvelope = (): middy.MiddlewareObj<Event, APIGatewayProxyResultV2> =>
   },
 });
 
-export function httpRoute<B extends Schema | undefined, Q extends Schema | undefined, P extends Schema | undefined, H extends Schema | undefined = undefined>(
-  spec: RouteSpec<B, Q, P, H>,
-) {
-  type R = Request<Out<B>, Out<Q>, Out<P>>;
-  return middy<Parsed<Out<B>, Out<Q>, Out<P>>, APIGatewayProxyResultV2>()
+/**
+ * The Lambda handler of one management route: `run` returns the body of the route's success
+ * status (none for a 204); anything thrown becomes the error envelope.
+ */
+export function httpRoute<R extends RouteSpec>(route: R, run: (req: RequestOf<R>) => Promise<unknown>) {
+  if (route.auth === 'tessera') throw new Error('httpRoute serves the management API; a tessera route belongs to another API behind the authorizer');
+  type P = Parsed<unknown, unknown, unknown>;
+  return middy<P, APIGatewayProxyResultV2>()
     .use(httpHeaderNormalizer())
-    .use(jsonBody(spec.rawBody) as middy.MiddlewareObj<Parsed<Out<B>, Out<Q>, Out<P>>>)
-    .use(validation<Out<B>, Out<Q>, Out<P>>(spec as RouteSpec<Schema | undefined, Schema | undefined, Schema | undefined>))
-    .use(errorEnvelope() as middy.MiddlewareObj<Parsed<Out<B>, Out<Q>, Out<P>>, APIGatewayProxyResultV2>)
+    .use(jsonBody(route.rawBody))
+    .use(validation<unknown, unknown, unknown>(route))
+    .use(errorEnvelope() as middy.MiddlewareObj<P, APIGatewayProxyResultV2>)
     .handler(async (event) => {
-      const reply = await spec.run(event.tessera as R);
+      const body = await run(event.tessera as unknown as RequestOf<R>);
       return {
-        statusCode: reply.status,
+        statusCode: route.success.status,
         headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
-        body: reply.body === undefined ? '' : JSON.stringify(reply.body),
+        body: body === undefined || route.success.status === 204 ? '' : JSON.stringify(body),
       };
     });
 }
