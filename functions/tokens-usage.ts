@@ -7,9 +7,6 @@ import { ROUTES } from '../shared/routes.ts';
 
 getConfig();
 
-export const handler = httpRoute({
-  auth: 'jwt',
-  params: ROUTES.tokenUsage.params,
-  query: ROUTES.tokenUsage.query,
-  run: async ({ claims, params, query }) => ({ status: 200, body: await tokenUsage(await requireTokenActor(claims), params.id, query.days) }),
-});
+export const handler = httpRoute(ROUTES.tokenUsage, async ({ claims, params, query }) =>
+  tokenUsage(await requireTokenActor(claims), params.id, query.days),
+);

@@ -14,8 +14,6 @@ import { sdkReads } from './transport-sdk.ts';
 
 export { fromItem, isLive, toItem, type DisabledReason, type TokenRecord, type Visibility } from './items.ts';
 
-type Item = Record<string, unknown>;
-
 const table = () => getConfig().tableName;
 const now = () => getConfig().clock.now();
 
