@@ -1,6 +1,7 @@
 // The deployment environments as typed data: one entry per environment, overridable with
 // `-c key=value` context at synth time. An unknown name fails synth with the valid names.
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { DEFAULT_AUTHORIZER_CACHE_SECONDS } from '../shared/authorizer-settings.ts';
 
 export const ENVIRONMENT_NAMES = ['dev', 'staging', 'prod'] as const;
 export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number];
@@ -77,7 +78,7 @@ export const MAX_REVOCATION_SECONDS = 60;
 const DEFAULTS = {
   identitySource: 'tessera.identity',
   identityPublisherAccounts: [],
-  authorizerCacheSeconds: 0,
+  authorizerCacheSeconds: DEFAULT_AUTHORIZER_CACHE_SECONDS,
   containerCacheSeconds: 10,
   logLevel: 'INFO',
   pointInTimeRecovery: true,

@@ -18,6 +18,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { ttlRemovalPattern, userEventPattern } from '../shared/events/rules.ts';
+import { EXAMPLE_API_CREDENTIALS } from '../shared/authorizer-settings.ts';
 import { JOBS, ROUTE_LIST, permissionMap, routeKey, type RouteDef, type RouteId } from '../shared/routes.ts';
 import { USAGE_FILTER } from '../shared/usage-line.ts';
 import { ACCESS, type JobId } from './access.ts';
@@ -241,6 +242,7 @@ export class TesseraStack extends Stack {
         handler: authorizer.live,
         permissions: permissionMap('example'),
         cacheTtl: Duration.seconds(env.authorizerCacheSeconds),
+        credentials: EXAMPLE_API_CREDENTIALS,
       });
       for (const route of routes('example')) {
         const fn = define(route.id, route.entry, `${routeKey(route)}: ${route.summary}`, EXAMPLE_ROUTE_SIZING);
@@ -248,7 +250,7 @@ export class TesseraStack extends Stack {
           path: route.path,
           methods: [HttpMethod[route.method]],
           integration: new HttpLambdaIntegration(`${route.id}Integration`, fn.live),
-          authorizer: tesseraAuth.forHttpApi(exampleApi.api),
+          authorizer: tesseraAuth.forHttpApi(exampleApi.api, exampleApi.stage),
         });
       }
       apis.example = exampleApi;

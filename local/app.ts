@@ -6,6 +6,7 @@ import { listenLocal } from './listen.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { AuthorizerSettings } from '../shared/authorizer-settings.ts';
 import { clock } from '../shared/clock.ts';
 import { getConfig, resetConfig } from '../shared/config.ts';
 import { resetPublisher } from '../shared/events/publish.ts';
@@ -22,7 +23,10 @@ import { functionEnv, functionSizing } from './function-env.ts';
 import { createGateway } from './gateway.ts';
 import { LogSubscriptions } from './log-subscriptions.ts';
 import { ensureKeyRing, loadJwtKeys } from './keys.ts';
-import { credentialsEnv, LOCAL_RUNTIME } from './identities.ts';
+import { ACCESS } from '../infra/access.ts';
+import { createLocalIam, eventsIamInterceptor, localBusArn, storeIamInterceptor, tableArnOf, type LocalIam } from './iam.ts';
+import { credentialsEnv, LOCAL_INSPECTOR, LOCAL_RUNTIME } from './identities.ts';
+import { localKeyArn, localMacKeyArn, startLocalKms, type LocalKms } from './kms.ts';
 import { startStore, type EmbeddedStore } from './store.ts';
 import { startStoreProxy, type StoreProxy } from './store-proxy.ts';
 import { localStream } from './streams.ts';
@@ -64,6 +68,8 @@ export interface LocalOptions {
    * consistent reads, in ms. Default: TESSERA_LOCAL_GSI_LAG_MS / TESSERA_LOCAL_READ_LAG_MS, else 0.
    */
   consistency?: Partial<ConsistencySettings>;
+  /** How API Gateway calls the authorizer for the example API; default: the dev stack's settings. */
+  exampleAuthorizer?: AuthorizerSettings;
 }
 
 
@@ -77,6 +83,10 @@ export interface LocalApp {
   consistency: Consistency;
   /** The functions' execution environments (undefined with environments: 'inline'). */
   environments?: Environments;
+  /** The local IAM: each function's grant and the refusals so far (local/iam.ts). */
+  iam: LocalIam;
+  /** Where the local keys live (JWT signing key, the KMS stand-in's key ring). */
+  dataDir: string;
   advance(seconds: number): Promise<{ now: string; swept: number }>;
   /** Delivers the log lines the subscriptions hold now (CloudWatch Logs delivers within seconds). */
   flushLogs(): Promise<void>;
@@ -96,19 +106,33 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalApp> 
   let proxy: StoreProxy | undefined;
   let bus: LocalBus | undefined;
   let environments: Environments | undefined;
+  let kms: LocalKms | undefined;
+  let iam: LocalIam;
   let server: Server | undefined;
   let timer: NodeJS.Timeout | undefined;
   try {
     store = options.storeEndpoint ? undefined : await startStore({ dataDir: persist ? dataDir : undefined });
     proxy = await startStoreProxy({ upstream: options.storeEndpoint ?? store!.endpoint });
+    const tableName = options.tableName ?? 'tessera-local';
+    // IAM, as AWS enforces it around every call: each function's grant (infra/access.ts) decides
+    // its calls to the store, the key and the bus; the runtime's own identities stand for AWS itself.
+    const region = options.env?.AWS_REGION ?? process.env.AWS_REGION ?? 'us-east-1';
+    iam = createLocalIam({
+      region,
+      arns: { table: tableArnOf(region, tableName), valueKey: localKeyArn(region), bus: localBusArn(region, LOCAL_BUS_NAME), macKeys: [localMacKeyArn(region)] },
+      grants: ACCESS,
+      unrestricted: [LOCAL_RUNTIME, LOCAL_INSPECTOR],
+    });
+    proxy.use(storeIamInterceptor(iam));
     const consistency = eventualConsistency(proxy, { ...settingsFromEnv(process.env, { indexLagMs: 0, readLagMs: 0 }), ...options.consistency });
     const endpoint = proxy.endpoint;
-    const tableName = options.tableName ?? 'tessera-local';
     let userEvents: (e: any, c: unknown) => Promise<unknown> = async () => {
       throw new Error('the local runtime is starting');
     };
     bus = new LocalBus((e, c) => userEvents(e, c));
     const busEndpoint = await bus.listen();
+    bus.use(eventsIamInterceptor(iam));
+    kms = await startLocalKms({ region, keyRingPath: ensureKeyRing(dataDir), iam });
     Object.assign(process.env, {
       TESSERA_TABLE: tableName,
       TESSERA_STORE_ENDPOINT: endpoint,
@@ -119,8 +143,10 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalApp> 
       TESSERA_EVENT_BUS: LOCAL_BUS_NAME,
       TESSERA_JWT_ISSUER: LOCAL_ISSUER,
       TESSERA_JWT_AUDIENCE: LOCAL_AUDIENCE,
-      TESSERA_KEY_SOURCE: `file:${ensureKeyRing(dataDir)}`,
-      TESSERA_MAC_KEYS: `file:${ensureKeyRing(dataDir)}`,
+      // The vault and the keyed MACs use the real KMS client against the local stand-in (local/kms.ts).
+      TESSERA_KEY_SOURCE: `kms:${kms.keyArn}`,
+      TESSERA_MAC_KEYS: `kms:${kms.macKeyArn}`,
+      AWS_ENDPOINT_URL_KMS: kms.endpoint,
       TESSERA_ROUTE_PERMISSIONS: JSON.stringify(permissionMap('example')),
       AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
       ...options.env,
@@ -153,6 +179,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalApp> 
         routePermissions: env.TESSERA_ROUTE_PERMISSIONS,
         storeEndpoint: endpoint,
         busEndpoint,
+        kmsEndpoint: kms.endpoint,
         busName: LOCAL_BUS_NAME,
         overrides: { ...Object.fromEntries(Object.entries(env).filter(([k]) => /^TESSERA_(SDK_|AUTH_|LEAK_KEYS$)/.test(k))), ...options.env },
       };
@@ -207,7 +234,9 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalApp> 
     if (options.seed ?? true) await seedDemo(bus);
 
     await ensureWebBuilt(); // the console page, built here when web/dist is missing or stale (fresh clone)
-    server = createGateway({ handlers, authorizer, legacyImport, bus, jwt, advance, webRoot: join(ROOT, 'web', 'dist') });
+    server = createGateway({
+      handlers, authorizer, legacyImport, bus, jwt, advance, webRoot: join(ROOT, 'web', 'dist'), exampleAuthorizer: options.exampleAuthorizer,
+    });
     const { port } = await listenLocal(server, options.port ?? 3000);
     const every = options.sweepEveryMs ?? 30_000;
     if (every > 0) {
@@ -219,6 +248,8 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalApp> 
     const px = proxy;
     const bs = bus;
     const envs = environments;
+    const kmsServer = kms;
+    const localIam = iam;
     return {
       url: `http://127.0.0.1:${port}`,
       port,
@@ -226,6 +257,8 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalApp> 
       storeProxy: px,
       consistency,
       environments: envs,
+      iam: localIam,
+      dataDir,
       advance,
       flushLogs: () => logs.flush(),
       close: async () => {
@@ -239,6 +272,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalApp> 
         resetStore();
         resetPublisher();
         consistency.remove();
+        await kmsServer.close();
         await px.close();
         await st?.close();
         if (!persist) rmSync(dataDir, { recursive: true, force: true });
@@ -249,6 +283,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalApp> 
     server?.close();
     await environments?.close();
     await bus?.close();
+    await kms?.close();
     await proxy?.close();
     await store?.close();
     throw e;

@@ -23,6 +23,8 @@ export interface LocalResources {
   routePermissions: string;
   storeEndpoint: string;
   busEndpoint: string;
+  /** The KMS stand-in (local/kms.ts). */
+  kmsEndpoint: string;
   busName: string;
   /** Local settings given to every function (SDK timeouts, cache times: startLocal's `env`, TESSERA_SDK_* and TESSERA_AUTH_* of the shell). */
   overrides?: Record<string, string>;
@@ -47,6 +49,7 @@ export function functionEnv(functionId: string, r: LocalResources): Record<strin
     // Where AWS is, locally
     AWS_ENDPOINT_URL_DYNAMODB: r.storeEndpoint,
     AWS_ENDPOINT_URL_EVENTBRIDGE: r.busEndpoint,
+    AWS_ENDPOINT_URL_KMS: r.kmsEndpoint,
     // Node 20 here, nodejs22.x in Lambda: no end-of-support notice there.
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     // What CDK sets on every function

@@ -9,6 +9,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { z } from 'zod';
+import { authorizerSettings, DEFAULT_AUTHORIZER_CACHE_SECONDS, EXAMPLE_API_CREDENTIALS, type AuthorizerSettings } from '../shared/authorizer-settings.ts';
 import { getConfig } from '../shared/config.ts';
 import { validate } from '../shared/http/middleware.ts';
 import { errorResponse } from '../shared/http/respond.ts';
@@ -18,7 +19,8 @@ import { LegacyImportBody } from '../shared/domain/legacy.ts';
 import { ROUTE_LIST, routeKey, type RouteDef } from '../shared/routes.ts';
 import type { LocalBus } from './bus.ts';
 import type { JwtKeys } from './keys.ts';
-import { headersOf, httpEventV2, lambdaContext } from './lambda.ts';
+import { EmulatedAuthorizer } from './authorizer-gateway.ts';
+import { headersOf, httpEventV2, lambdaContext, queryOf } from './lambda.ts';
 import { DEMO_USERS } from './seed.ts';
 
 const DEMO_SIGN_IN = DEMO_USERS.map(({ tenantId, userId, role, authMethod }) => ({ tenantId, userId, role, authMethod }));
@@ -35,10 +37,18 @@ export interface GatewayDeps {
   /** Moves the clock and runs the TTL sweep and expiry notices. */
   advance: (seconds: number) => Promise<{ now: string; swept: number }>;
   webRoot?: string;
+  /** How the example API calls the authorizer: the dev stack's settings unless a test asks otherwise. */
+  exampleAuthorizer?: AuthorizerSettings;
 }
 
-/** HTTP API's payload limit (10 MB); the handlers' own limits (64 KiB → 413, leak reports 1 MiB → 400) are lower. */
-const GATEWAY_BODY_LIMIT = 10 * 1024 * 1024;
+/**
+ * HTTP API's request body quota (10 MB); above it API Gateway answers 413 itself. The handlers'
+ * own limits (64 KiB -> 413, leak reports 1 MiB -> 400) are lower.
+ */
+export const HTTP_API_BODY_LIMIT = 10 * 1024 * 1024;
+/** Lambda's synchronous invocation payload limit: an event larger than this is refused by Lambda. */
+export const LAMBDA_SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024;
+const TOO_LARGE = { message: 'Request Entity Too Large' };
 
 interface CompiledRoute {
   def: RouteDef & { id: string };
@@ -85,15 +95,32 @@ function sendResult(res: ServerResponse, result: unknown) {
   send(res, 200, typeof result === 'string' ? result : JSON.stringify(result));
 }
 
+/**
+ * Reads the whole request, as API Gateway does before it answers anything: a body over the quota
+ * is still drained (not kept), so the answer never races the upload and the next request on the
+ * same keep-alive connection is not reset.
+ */
 async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > GATEWAY_BODY_LIMIT) return 'too-large';
-    chunks.push(chunk as Buffer);
+    if (size <= HTTP_API_BODY_LIMIT) chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks);
+  return size > HTTP_API_BODY_LIMIT ? 'too-large' : Buffer.concat(chunks);
+}
+
+/**
+ * How API Gateway's JWT authorizer hands claims to the integration: every value a string, arrays
+ * as `[a b]` and objects as `map[k:v]` (Go's formatting), numbers and booleans as their text.
+ */
+export function claimText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value)) return `[${value.map(claimText).join(' ')}]`;
+  if (value && typeof value === 'object') {
+    return `map[${Object.keys(value).sort().map((k) => `${k}:${claimText((value as Record<string, unknown>)[k])}`).join(' ')}]`;
+  }
+  return String(value);
 }
 
 const LoginBody = z.strictObject({ tenantId: z.string().min(1).max(128), userId: z.string().min(1).max(128) });
@@ -117,6 +144,20 @@ const CONTENT_TYPES: Record<string, string> = {
 
 export function createGateway(deps: GatewayDeps): Server {
   const routes = ROUTE_LIST.map(compile);
+  // API Gateway's side of the Tessera authorizer for the example API, from the construct's settings.
+  const exampleAuthorizer = new EmulatedAuthorizer({
+    settings: deps.exampleAuthorizer ?? authorizerSettings('http', EXAMPLE_API_CREDENTIALS, DEFAULT_AUTHORIZER_CACHE_SECONDS),
+    invoke: async (event) => {
+      try {
+        return await deps.authorizer(event, lambdaContext('authorizer'));
+      } catch (error) {
+        logger.error('authorizer failed', { error: error as Error });
+        throw error;
+      }
+    },
+    now: () => getConfig().clock.now(),
+    stage: '$default',
+  });
 
   async function localRoute(req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer, requestId: string): Promise<boolean> {
     const key = `${req.method} ${url.pathname}`;
@@ -192,16 +233,11 @@ export function createGateway(deps: GatewayDeps): Server {
         currentDate: new Date(clock.now()),
         requiredClaims: ['sub', 'exp'],
       });
-      // API Gateway hands claims to the Lambda as strings.
-      return Object.fromEntries(Object.entries(payload).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+      return Object.fromEntries(Object.entries(payload).map(([k, v]) => [k, claimText(v)]));
     } catch (e) {
       if (e instanceof joseErrors.JOSEError) return undefined;
       throw e;
     }
-  }
-
-  function hasCredential(headers: Record<string, string>): boolean {
-    return Boolean(headers.authorization || headers['x-api-token'] || (headers['x-api-uuid'] && headers['x-api-secret']));
   }
 
   async function apiRoute(req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer, requestId: string): Promise<boolean> {
@@ -232,37 +268,29 @@ export function createGateway(deps: GatewayDeps): Server {
       }
       authorizer = { jwt: { claims, scopes: null } };
     } else if (def.auth === 'tessera') {
-      const headers = headersOf(req);
-      if (!hasCredential(headers)) {
-        send(res, 401, { message: 'Unauthorized' });
-        return true;
-      }
-      const authEvent = {
-        version: '2.0',
-        type: 'REQUEST',
-        routeArn: `arn:aws:execute-api:local:000000000000:local/$default/${req.method}${url.pathname}`,
-        identitySource: [headers.authorization ?? headers['x-api-token'] ?? headers['x-api-uuid']],
+      const answer = await exampleAuthorizer.authorize({
+        method: req.method ?? 'GET',
+        path: url.pathname,
         routeKey: key,
-        rawPath: url.pathname,
+        headers: headersOf(req),
+        query: queryOf(url),
         rawQueryString: url.search.slice(1),
-        headers,
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        requestId,
         requestContext: httpEventV2({ req, url, routeKey: key, requestId }).requestContext,
-      };
-      let decision: { isAuthorized: boolean; context?: Record<string, string> };
-      try {
-        decision = await deps.authorizer(authEvent, lambdaContext('authorizer'));
-      } catch (error) {
-        logger.error('authorizer failed', { error: error as Error });
-        send(res, 500, { message: 'Internal Server Error' });
+      });
+      if (!answer.allow) {
+        send(res, answer.status, answer.body);
         return true;
       }
-      if (!decision.isAuthorized) {
-        send(res, 403, { message: 'Forbidden' });
-        return true;
-      }
-      authorizer = { lambda: decision.context ?? {} };
+      authorizer = { lambda: answer.context };
     }
     const event = httpEventV2({ req, url, routeKey: key, pathParameters: found.params, body, authorizer, requestId });
+    if (Buffer.byteLength(JSON.stringify(event)) > LAMBDA_SYNC_PAYLOAD_LIMIT) {
+      // Lambda refuses the invocation (RequestEntityTooLargeException); API Gateway answers 413.
+      send(res, 413, TOO_LARGE);
+      return true;
+    }
     sendResult(res, await handler(event, lambdaContext(def.id)));
     return true;
   }
@@ -295,7 +323,7 @@ export function createGateway(deps: GatewayDeps): Server {
       }
       const body = await readBody(req);
       if (body === 'too-large') {
-        send(res, 413, { message: 'Request Entity Too Large' });
+        send(res, 413, TOO_LARGE);
         return;
       }
       if (await localRoute(req, res, url, body, requestId)) return;

@@ -31,11 +31,17 @@ export function headersOf(req: IncomingMessage): Record<string, string> {
   return out;
 }
 
-/** API Gateway HTTP API payload 2.0: repeated query parameters are joined with commas. */
+/**
+ * API Gateway HTTP API payload 2.0: repeated query parameters are joined with commas. Every key
+ * is kept as sent, `__proto__` and `constructor` included, so the object has no prototype.
+ */
 export function queryOf(url: URL): Record<string, string> | undefined {
-  const out: Record<string, string> = {};
-  for (const [k, v] of url.searchParams) out[k] = out[k] === undefined ? v : `${out[k]},${v}`;
-  return Object.keys(out).length ? out : undefined;
+  const joined = new Map<string, string>();
+  for (const [k, v] of url.searchParams) joined.set(k, joined.has(k) ? `${joined.get(k)},${v}` : v);
+  if (joined.size === 0) return undefined;
+  const out = Object.create(null) as Record<string, string>;
+  for (const [k, v] of joined) Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+  return out;
 }
 
 export function httpEventV2(args: {

@@ -6,6 +6,7 @@ import type {
   APIGatewayRequestAuthorizerEventV2,
   APIGatewayTokenAuthorizerEvent,
 } from 'aws-lambda';
+import { STAGE_CREDENTIALS_VARIABLE, type CredentialMode } from './authorizer-settings.ts';
 import type { Credential, Decision } from './domain/verify.ts';
 
 export type AuthorizerEvent = APIGatewayRequestAuthorizerEventV2 | APIGatewayTokenAuthorizerEvent | APIGatewayRequestAuthorizerEvent;
@@ -34,6 +35,17 @@ const bearer = (authorization: string | undefined) => {
   return m ? m[1] : undefined;
 };
 
+/**
+ * 'any' only for an API whose stage says so (the TesseraAuthorizer construct writes it, with API
+ * Gateway's cache off); otherwise only `Authorization`, the identity source API Gateway caches
+ * the answer under, may decide it (shared/authorizer-settings.ts).
+ */
+export function credentialModeOf(event: AuthorizerEvent): CredentialMode {
+  if (event.type === 'TOKEN') return 'authorization';
+  const variables = (event as { stageVariables?: Record<string, string | undefined> | null }).stageVariables;
+  return variables && typeof variables === 'object' && variables[STAGE_CREDENTIALS_VARIABLE] === 'any' ? 'any' : 'authorization';
+}
+
 /** The credential a request carries, or undefined when it carries none. */
 export function credentialOf(event: AuthorizerEvent): Credential | undefined {
   if (event.type === 'TOKEN') {
@@ -42,8 +54,11 @@ export function credentialOf(event: AuthorizerEvent): Credential | undefined {
     return value ? { kind: 'value', value } : undefined;
   }
   const headers = (event as APIGatewayRequestAuthorizerEventV2).headers as Record<string, string | undefined> | undefined;
-  // A Tessera value wherever it is; a bearer that is not one (say, a JWT) does not hide one.
   const authorization = bearer(header(headers, 'authorization'));
+  // API Gateway caches the answer under the identity sources' values: another header must not
+  // decide an answer that is then served to every request with the same Authorization.
+  if (credentialModeOf(event) === 'authorization') return authorization ? { kind: 'value', value: authorization } : undefined;
+  // Any credential header: a Tessera value wherever it is; a bearer that is not one (say, a JWT) does not hide one.
   const apiToken = header(headers, 'x-api-token')?.trim();
   if (authorization?.startsWith('tsr_')) return { kind: 'value', value: authorization };
   if (apiToken) return { kind: 'value', value: apiToken };

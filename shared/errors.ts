@@ -91,3 +91,17 @@ export class UnavailableError extends AppError {
     super('UNAVAILABLE', message, { retryAfterSeconds });
   }
 }
+
+/**
+ * AWS refused a call for lack of permission (a grant missing from infra/access.ts, a key policy,
+ * credentials the function was not given): a deployment defect, not an outage, so 500 INTERNAL
+ * without Retry-After. shared/defects.ts logs it once, naming the function, action and resource.
+ */
+export class DeploymentDefectError extends AppError {
+  constructor(
+    readonly action: string,
+    readonly resource: string,
+  ) {
+    super('INTERNAL', 'Internal error.');
+  }
+}

@@ -21,6 +21,7 @@ import { FilterPattern, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { AUTHORIZATION_DEFECT, DEFECT_LOG_FIELD } from '../../shared/defects.ts';
 import { ROUTES, routeKey } from '../../shared/routes.ts';
 import { worstCaseRevocationSeconds, type TesseraEnvironment } from '../environments.ts';
 import type { LoggedHttpApi } from './logged-http-api.ts';
@@ -30,6 +31,8 @@ import { METRICS_NAMESPACE, METRICS_SERVICE } from '../../shared/usage-line.ts';
 
 export { METRICS_NAMESPACE, METRICS_SERVICE };
 export const TOKEN_CREATED_METRIC = 'TokenCreated';
+/** Counted from every function's log lines that shared/defects.ts writes when AWS refuses a call. */
+export const AUTHORIZATION_DEFECT_METRIC = 'AuthorizationDefects';
 
 const FIVE_MINUTES = Duration.minutes(5);
 /** CloudWatch accepts at most 10 metrics in one alarm's math expression. */
@@ -110,6 +113,26 @@ export class Observability extends Construct {
         evaluationPeriods: 1,
       });
     }
+
+    // AWS refused a call for lack of permission: a grant is missing. Every function logs it as
+    // one error line (shared/defects.ts); one refusal is enough to page.
+    for (const [fnName, fn] of props.functions) {
+      new MetricFilter(this, `${fnName}AuthorizationDefects`, {
+        logGroup: fn.logGroup,
+        metricNamespace: METRICS_NAMESPACE,
+        metricName: AUTHORIZATION_DEFECT_METRIC,
+        filterPattern: FilterPattern.stringValue(`$.${DEFECT_LOG_FIELD}`, '=', AUTHORIZATION_DEFECT),
+        metricValue: '1',
+      });
+    }
+    alarm('AuthorizationDefects', {
+      alarmName: name('authorization-defects'),
+      alarmDescription: 'AWS refused a call of a Tessera function for lack of permission (a missing grant, README: Grants); the request answered 500. The log line names the function, action and resource.',
+      metric: new Metric({ namespace: METRICS_NAMESPACE, metricName: AUTHORIZATION_DEFECT_METRIC, statistic: 'Sum', period: FIVE_MINUTES }),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+    });
 
     const dlqDepth = props.userEventsDlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' });
     alarm('UserEventsDlqDepth', {

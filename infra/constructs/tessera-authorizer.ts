@@ -17,12 +17,13 @@
 // An imported function gets the API's permission map from the API's stage (stage variable
 // tesseraPermissions); a function of this app gets it in its environment.
 import { Duration, Lazy, Names } from 'aws-cdk-lib';
-import { CfnStage as CfnRestStage, IdentitySource, RequestAuthorizer, RestApi, TokenAuthorizer, type IAuthorizer, type IRestApi } from 'aws-cdk-lib/aws-apigateway';
-import { CfnStage as CfnHttpStage, HttpApi, type IHttpApi, type IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
+import { CfnStage as CfnRestStage, RequestAuthorizer, RestApi, TokenAuthorizer, type IAuthorizer, type IRestApi } from 'aws-cdk-lib/aws-apigateway';
+import { CfnStage as CfnHttpStage, HttpApi, type HttpStage, type IHttpApi, type IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { Alias, Function as LambdaFunction, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { encodeStageMap, STAGE_PERMISSIONS_VARIABLE } from '../../shared/route-permissions.ts';
+import { authorizerSettings, DEFAULT_AUTHORIZER_CACHE_SECONDS, type AuthorizerKind, type AuthorizerSettings, type CredentialMode } from '../../shared/authorizer-settings.ts';
 
 export type RoutePermissions = Readonly<Record<string, readonly string[]>>;
 
@@ -47,11 +48,13 @@ export interface TesseraAuthorizerProps {
   readonly cacheTtl?: Duration;
   /**
    * 'authorization' (default): only `Authorization: Bearer tsr_...` credentials, cached per value and
-   * route. 'any': also `X-API-Token` and the legacy `X-API-UUID` + `X-API-Secret` headers; API
-   * Gateway cannot key its cache on "one of several headers", so its cache is off and each
-   * request reaches the function (whose own short cache still applies).
+   * route; the function reads no other header. 'any': also `X-API-Token` and the legacy
+   * `X-API-UUID` + `X-API-Secret` headers; API Gateway cannot key its cache on "one of several
+   * headers", so its cache is off, each request reaches the function (whose own short cache still
+   * applies), and the API's stage tells the function so (stage variable tesseraCredentials).
+   * shared/authorizer-settings.ts holds what each mode means; the local gateway emulates it.
    */
-  readonly credentials?: 'authorization' | 'any';
+  readonly credentials?: CredentialMode;
 }
 
 /** Permission maps merged per owned authorizer function, written to its environment lazily. */
@@ -94,8 +97,8 @@ export class TesseraAuthorizer extends Construct {
   }
 
   readonly handler: IFunction;
-  private readonly cacheTtl: Duration;
-  private readonly credentials: 'authorization' | 'any';
+  private readonly cacheTtlSeconds: number;
+  private readonly credentials: CredentialMode;
   private readonly http = new Map<IHttpApi, HttpLambdaAuthorizer>();
   private readonly rest = new Map<IRestApi, IAuthorizer>();
   /** For an imported function: the map the API's stage hands it (stage variable). */
@@ -107,8 +110,8 @@ export class TesseraAuthorizer extends Construct {
     this.handler = props.handler
       ?? LambdaFunction.fromFunctionAttributes(this, 'Function', { functionArn: props.functionArn!, sameEnvironment: true });
     this.credentials = props.credentials ?? 'authorization';
-    this.cacheTtl = this.credentials === 'any' ? Duration.seconds(0) : (props.cacheTtl ?? Duration.seconds(0));
-    if (this.cacheTtl.toSeconds() > 3600) throw new Error('API Gateway caches authorizer results for at most 3600 s');
+    this.cacheTtlSeconds = (props.cacheTtl ?? Duration.seconds(DEFAULT_AUTHORIZER_CACHE_SECONDS)).toSeconds();
+    this.settings('http'); // validates the TTL
 
     const permissions = props.permissions ?? {};
     const owned = ownedFunction(this.handler);
@@ -122,20 +125,30 @@ export class TesseraAuthorizer extends Construct {
     }
   }
 
-  /** The route authorizer for one HttpApi (payload 2.0, simple responses). */
-  forHttpApi(api: IHttpApi): IHttpRouteAuthorizer {
+  /** What API Gateway is told for one authorizer kind (shared/authorizer-settings.ts). */
+  settings(kind: AuthorizerKind): AuthorizerSettings {
+    return authorizerSettings(kind, this.credentials, this.cacheTtlSeconds);
+  }
+
+  /**
+   * The route authorizer for one HttpApi (payload 2.0, simple responses). `stage`: the API's stage
+   * when it is not the API's default stage (LoggedHttpApi creates its own).
+   */
+  forHttpApi(api: IHttpApi, stage?: HttpStage): IHttpRouteAuthorizer {
     let authorizer = this.http.get(api);
     if (!authorizer) {
-      if (this.stageMap) {
-        const stage = api instanceof HttpApi ? api.defaultStage : undefined;
-        if (!stage) throw new Error('An imported Tessera authorizer with permissions needs an HttpApi with its default stage');
-        setStageVariable(stage.node.defaultChild as CfnHttpStage, 'stageVariables', this.stageMap);
+      const settings = this.settings('http');
+      const variables = { ...settings.stageVariables, ...(this.stageMap ? { [STAGE_PERMISSIONS_VARIABLE]: this.stageMap } : {}) };
+      if (Object.keys(variables).length > 0) {
+        const target = stage ?? (api instanceof HttpApi ? api.defaultStage : undefined);
+        if (!target) throw new Error('This Tessera authorizer writes stage variables: give forHttpApi the API\'s stage');
+        setStageVariables(target.node.defaultChild as CfnHttpStage, 'stageVariables', variables);
       }
       authorizer = new HttpLambdaAuthorizer('TesseraAuthorizer', this.handler, {
         authorizerName: 'tessera',
         responseTypes: [HttpLambdaResponseType.SIMPLE],
-        identitySource: this.credentials === 'any' ? [] : ['$request.header.Authorization', '$context.routeKey', '$context.identity.sourceIp'],
-        resultsCacheTtl: this.cacheTtl,
+        identitySource: [...settings.identitySource],
+        resultsCacheTtl: Duration.seconds(settings.cacheTtlSeconds),
       });
       this.http.set(api, authorizer);
     }
@@ -150,27 +163,28 @@ export class TesseraAuthorizer extends Construct {
   forRestApi(api: IRestApi, kind: 'token' | 'request' = 'token'): IAuthorizer {
     let authorizer = this.rest.get(api);
     if (!authorizer) {
-      if (kind === 'token' && this.credentials === 'any') throw new Error("A TOKEN authorizer reads one header; use kind 'request' for credentials: 'any'");
-      if (this.stageMap) {
-        // TOKEN events carry no stage variables, so the stage's permission map needs REQUEST.
-        if (kind === 'token') throw new Error("An imported Tessera authorizer with permissions reads them from the stage: use kind 'request'");
+      const settings = this.settings(kind === 'token' ? 'rest-token' : 'rest-request');
+      // TOKEN events carry no stage variables, so the stage's permission map needs REQUEST.
+      if (this.stageMap && kind === 'token') throw new Error("An imported Tessera authorizer with permissions reads them from the stage: use kind 'request'");
+      const variables = { ...settings.stageVariables, ...(this.stageMap ? { [STAGE_PERMISSIONS_VARIABLE]: this.stageMap } : {}) };
+      if (Object.keys(variables).length > 0) {
         const stage = api instanceof RestApi ? api.deploymentStage : undefined;
-        if (!stage) throw new Error('An imported Tessera authorizer with permissions needs a RestApi with its deployment stage');
-        setStageVariable(stage.node.defaultChild as CfnRestStage, 'variables', this.stageMap);
+        if (!stage) throw new Error('This Tessera authorizer writes stage variables: it needs a RestApi with its deployment stage');
+        setStageVariables(stage.node.defaultChild as CfnRestStage, 'variables', variables);
       }
       const id = `Rest${kind === 'token' ? 'Token' : 'Request'}${Names.nodeUniqueId(api.node)}`;
       authorizer = kind === 'token'
         ? new TokenAuthorizer(this, id, {
             handler: this.handler,
             authorizerName: 'tessera',
-            identitySource: IdentitySource.header('Authorization'),
-            resultsCacheTtl: this.cacheTtl,
+            identitySource: settings.identitySource[0],
+            resultsCacheTtl: Duration.seconds(settings.cacheTtlSeconds),
           })
         : new RequestAuthorizer(this, id, {
             handler: this.handler,
             authorizerName: 'tessera',
-            identitySources: this.credentials === 'any' ? [] : [IdentitySource.header('Authorization'), IdentitySource.context('identity.sourceIp')],
-            resultsCacheTtl: this.cacheTtl,
+            identitySources: [...settings.identitySource],
+            resultsCacheTtl: Duration.seconds(settings.cacheTtlSeconds),
           });
       this.rest.set(api, authorizer);
     }
@@ -178,7 +192,7 @@ export class TesseraAuthorizer extends Construct {
   }
 }
 
-function setStageVariable<S extends CfnHttpStage | CfnRestStage>(stage: S, property: 'stageVariables' | 'variables', value: string): void {
+function setStageVariables<S extends CfnHttpStage | CfnRestStage>(stage: S, property: 'stageVariables' | 'variables', values: Record<string, string>): void {
   const current = ((stage as unknown as Record<string, unknown>)[property] ?? {}) as Record<string, string>;
-  (stage as unknown as Record<string, unknown>)[property] = { ...current, [STAGE_PERMISSIONS_VARIABLE]: value };
+  (stage as unknown as Record<string, unknown>)[property] = { ...current, ...values };
 }

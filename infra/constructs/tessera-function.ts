@@ -15,9 +15,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
-import { KMS_ENCRYPTION_CONTEXT } from '../../shared/crypto/vault.ts';
-import { TABLE } from '../../shared/store/table.ts';
-import type { FunctionAccess } from '../access.ts';
+import { statementsOf, type FunctionAccess } from '../access.ts';
 import { cdkBundling, LAMBDA_BUNDLE, REPO_ROOT } from '../bundling.ts';
 import { acknowledge } from '../nag.ts';
 
@@ -113,21 +111,12 @@ export class TesseraFunction extends Construct {
     this.fn.addEnvironment('TESSERA_KEY_SOURCE', `kms:${valueKey.keyArn}`);
     this.fn.addEnvironment('TESSERA_MAC_KEYS', `kms:${macKeys.map((k) => k.keyArn).join(',')}`);
 
-    if (access.table.length > 0) {
+    for (const st of statementsOf(access, { table: table.tableArn, valueKey: valueKey.keyArn, bus: bus.eventBusArn, macKeys: macKeys.map((k) => k.keyArn) })) {
       this.role.addToPrincipalPolicy(new PolicyStatement({
-        sid: 'TableItems',
-        actions: access.table.map((a) => `dynamodb:${a}`),
-        resources: [table.tableArn],
-      }));
-    }
-    if (access.query.length > 0) {
-      this.role.addToPrincipalPolicy(new PolicyStatement({
-        sid: 'QueryIndexes',
-        actions: ['dynamodb:Query'],
-        resources: access.query.map((index) => {
-          if (!TABLE.indexes.some((i) => i.name === index)) throw new Error(`unknown index ${index}`);
-          return `${table.tableArn}/index/${index}`;
-        }),
+        sid: st.sid,
+        actions: [...st.actions],
+        resources: [...st.resources],
+        ...(st.conditions ? { conditions: st.conditions } : {}),
       }));
     }
     if (tableKey && (access.table.length > 0 || access.query.length > 0)) {
@@ -140,22 +129,6 @@ export class TesseraFunction extends Construct {
         conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(this).region}.amazonaws.com` } },
       }));
     }
-    if (access.valueKey.length > 0) {
-      this.role.addToPrincipalPolicy(new PolicyStatement({
-        sid: 'ValueKey',
-        actions: access.valueKey.map((a) => `kms:${a}`),
-        resources: [valueKey.keyArn],
-        // Only data keys made for sealing token values (shared/crypto/vault.ts).
-        conditions: { StringEquals: Object.fromEntries(Object.entries(KMS_ENCRYPTION_CONTEXT).map(([k, v]) => [`kms:EncryptionContext:${k}`, v])) },
-      }));
-    }
-    if (access.macKey) {
-      // One GenerateMac of a fixed message per key and container derives the MAC keys.
-      this.role.addToPrincipalPolicy(new PolicyStatement({ sid: 'MacKeys', actions: ['kms:GenerateMac'], resources: macKeys.map((k) => k.keyArn) }));
-    }
-    if (access.publish) {
-      this.role.addToPrincipalPolicy(new PolicyStatement({ sid: 'PublishDomainEvents', actions: ['events:PutEvents'], resources: [bus.eventBusArn] }));
-      this.fn.addEnvironment('TESSERA_EVENT_BUS', bus.eventBusName);
-    }
+    if (access.publish) this.fn.addEnvironment('TESSERA_EVENT_BUS', bus.eventBusName);
   }
 }

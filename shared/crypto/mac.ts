@@ -11,7 +11,12 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { getConfig } from '../config.ts';
+import { authorizationDefect } from '../defects.ts';
 import { UnavailableError } from '../errors.ts';
+import { MAC_NEED } from '../grants.ts';
+
+/** What macKeys() needs of KMS when the MAC keys are KMS HMAC keys (shared/grants.ts). */
+export const MAC_NEEDS = { macKeys: [MAC_NEED] } as const;
 
 export type MacPurpose = 'cursor' | 'value-tag';
 
@@ -78,7 +83,9 @@ export async function macKeys(purpose: MacPurpose): Promise<Buffer[]> {
   let roots: Roots;
   try {
     roots = await loaded;
-  } catch {
+  } catch (e) {
+    const defect = authorizationDefect(e, 'kms');
+    if (defect) throw defect;
     throw new UnavailableError('The key service is unavailable; nothing was changed. Retry shortly.');
   }
   const keys = roots.roots.map((root) => createHmac('sha256', root).update(purpose).digest());

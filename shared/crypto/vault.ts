@@ -10,7 +10,15 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { getConfig } from '../config.ts';
+import { authorizationDefect } from '../defects.ts';
 import { UnavailableError } from '../errors.ts';
+import { valueKeyNeed } from '../grants.ts';
+
+/** What seal() and open() need of KMS when the key source is kms: (shared/grants.ts). */
+export const VAULT_NEEDS = {
+  seal: [valueKeyNeed('GenerateDataKey')],
+  open: [valueKeyNeed('Decrypt')],
+} as const;
 
 interface SealingKey {
   kid: string;
@@ -129,12 +137,14 @@ export async function open(sealed: string, aad: string): Promise<string> {
 /** The key id a sealed value was sealed with (rotation reporting). */
 export const kidOf = (sealed: string): string => sealed.split('.')[1] ?? '';
 
-/** A key source that cannot be reached is a 503, like the store. */
+/** A key source that cannot be reached is a 503, like the store; a refusal is a defect (500). */
 async function guard<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (e) {
     if (e instanceof Error && /key ring|not 32 bytes/.test(e.message)) throw e;
+    const defect = authorizationDefect(e, 'kms');
+    if (defect) throw defect;
     throw new UnavailableError('The key service is unavailable; nothing was changed. Retry shortly.');
   }
 }

@@ -1,8 +1,11 @@
 // Who is calling: the JWT's subject resolved against the user projection (rules.md §1, §1.9).
 import { isAdminRole, type Permission } from '../catalog.ts';
 import { ForbiddenError, SsoUserError } from '../errors.ts';
-import { getUser, type UserRecord } from '../store/users.ts';
+import { getUser, USER_STORE_NEEDS, type UserRecord } from '../store/users.ts';
 import { effectivePermissions, tokenBlocker } from './owner.ts';
+
+/** The store calls of loadUser and requireTokenActor (shared/grants.ts). */
+export const ACTOR_NEEDS = USER_STORE_NEEDS.getUser;
 
 export interface Claims {
   tenantId: string;

@@ -4,16 +4,23 @@
 // their own tokens, and nothing crosses a tenant.
 import { createHash } from 'node:crypto';
 import { getConfig } from '../config.ts';
-import { decodeCursor, encodeCursor } from '../http/cursor.ts';
+import { CURSOR_NEEDS, decodeCursor, encodeCursor } from '../http/cursor.ts';
+import { needs } from '../grants.ts';
 import type { AuditQueryInput, AuditEntryJsonShape } from '../http/schemas.ts';
 import { ID_BYTES, idFromBytes, newId } from '../ids.ts';
 import { logger } from '../log.ts';
 import { count } from '../metrics.ts';
 import { AUDIT_SK_PATTERN } from '../store/keys.ts';
-import { listAudit as storeList, putAudit, type AuditAction, type AuditActor, type AuditRecord } from '../store/audit.ts';
+import { AUDIT_STORE_NEEDS, listAudit as storeList, putAudit, type AuditAction, type AuditActor, type AuditRecord } from '../store/audit.ts';
 import type { TokenRecord } from '../store/tokens.ts';
 import { ownerRefOf } from '../token-value.ts';
 import type { Actor } from './actor.ts';
+
+/** The store calls of each operation (shared/grants.ts). */
+export const AUDIT_OPERATION_NEEDS = {
+  recordActivity: AUDIT_STORE_NEEDS.putAudit,
+  listActivity: needs(AUDIT_STORE_NEEDS.listAudit, CURSOR_NEEDS.decodeCursor, CURSOR_NEEDS.encodeCursor),
+} as const;
 
 export type { AuditAction, AuditActor };
 

@@ -2,12 +2,19 @@
 // three days. Run by a scheduled rule in AWS (hourly) and by the local runtime's clock; a
 // missed run is caught up by the next, and a repeat sends nothing twice.
 import { getConfig } from '../config.ts';
-import { publish } from '../events/publish.ts';
+import { PUBLISH_NEEDS, publish } from '../events/publish.ts';
+import { needs } from '../grants.ts';
 import { ConditionFailed } from '../store/client.ts';
-import { tokensExpiringBetween, updateToken } from '../store/tokens.ts';
-import { auditExists } from '../store/audit.ts';
-import { derivedAuditId, recordActivity, systemActor } from './audit.ts';
+import { TOKEN_STORE_NEEDS, tokensExpiringBetween, updateToken } from '../store/tokens.ts';
+import { AUDIT_STORE_NEEDS, auditExists } from '../store/audit.ts';
+import { AUDIT_OPERATION_NEEDS, derivedAuditId, recordActivity, systemActor } from './audit.ts';
 import { DELETE_AFTER_MS, EXPIRY_NOTICE_MS, statusOf } from '../lifecycle.ts';
+
+/** The calls of each hourly operation (shared/grants.ts). */
+export const EXPIRY_OPERATION_NEEDS = {
+  sendExpiryNotices: needs(TOKEN_STORE_NEEDS.tokensExpiringBetween, TOKEN_STORE_NEEDS.updateToken, PUBLISH_NEEDS),
+  recordExpiries: needs(TOKEN_STORE_NEEDS.tokensExpiringBetween, AUDIT_STORE_NEEDS.auditExists, AUDIT_OPERATION_NEEDS.recordActivity),
+} as const;
 
 export async function sendExpiryNotices(): Promise<{ sent: number }> {
   const nowMs = getConfig().clock.now();

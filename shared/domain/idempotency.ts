@@ -5,7 +5,8 @@
 // any crash or timeout writes the same item with the same value, and conditional writes make the
 // two attempts converge on one token. The value is never stored in plain: a replay unseals it.
 import { createHash } from 'node:crypto';
-import { open } from '../crypto/vault.ts';
+import { open, VAULT_NEEDS } from '../crypto/vault.ts';
+import { needs } from '../grants.ts';
 import { ConflictError } from '../errors.ts';
 import type { TokenJsonShape } from '../http/schemas.ts';
 import { ConditionFailed } from '../store/client.ts';
@@ -14,9 +15,19 @@ import {
   getIdempotencyRecord,
   putIdempotencyRecord,
   type IdempotencyRecord,
+  IDEMPOTENCY_STORE_NEEDS,
 } from '../store/idempotency.ts';
 import { logger } from '../log.ts';
 import type { Actor } from './actor.ts';
+
+const I = IDEMPOTENCY_STORE_NEEDS;
+
+/** The store and key calls of each step (shared/grants.ts): a replay unseals the first value. */
+export const IDEMPOTENCY_OPERATION_NEEDS = {
+  begin: needs(I.getIdempotencyRecord, VAULT_NEEDS.open),
+  reserve: needs(I.putIdempotencyRecord, I.getIdempotencyRecord, VAULT_NEEDS.open),
+  complete: I.completeIdempotencyRecord,
+} as const;
 
 export const IDEMPOTENCY_WINDOW_MS = 24 * 3600_000;
 

@@ -7,15 +7,16 @@ import { createHash } from 'node:crypto';
 import { getConfig } from '../config.ts';
 import { ConflictError, UnauthenticatedError } from '../errors.ts';
 import { reportSignedBy } from '../crypto/leak-keys.ts';
-import { publish, type DomainEvent } from '../events/publish.ts';
+import { PUBLISH_NEEDS, publish, type DomainEvent } from '../events/publish.ts';
+import { needs } from '../grants.ts';
 import { validate } from '../http/middleware.ts';
 import { LeakReport, type LeakReportInput } from '../http/schemas.ts';
 import { ConditionFailed } from '../store/client.ts';
-import { announceRevocations } from '../store/revocations.ts';
-import { getToken, updateToken, type TokenRecord } from '../store/tokens.ts';
+import { announceRevocations, REVOCATION_STORE_NEEDS } from '../store/revocations.ts';
+import { getToken, TOKEN_STORE_NEEDS, updateToken, type TokenRecord } from '../store/tokens.ts';
 import { hashesEqual, hashValue, parseValue } from '../token-value.ts';
 import { ValidationError } from '../errors.ts';
-import { recordActivity, systemActor } from './audit.ts';
+import { AUDIT_OPERATION_NEEDS, recordActivity, systemActor } from './audit.ts';
 import { statusOf } from '../lifecycle.ts';
 
 export type LeakLabel = 'true_positive' | 'false_positive';
@@ -29,6 +30,11 @@ export interface LeakVerdict {
 const MAX_ATTEMPTS = 5;
 
 /** The signature first (401, nothing read), then the payload (400, nothing changed), then each value. */
+/** handleLeakReport's store and bus calls (shared/grants.ts). */
+export const LEAK_REPORT_NEEDS = needs(
+  TOKEN_STORE_NEEDS.getToken, TOKEN_STORE_NEEDS.updateToken, REVOCATION_STORE_NEEDS.announceRevocations, PUBLISH_NEEDS, AUDIT_OPERATION_NEEDS.recordActivity,
+);
+
 export async function handleLeakReport(body: Buffer, headers: Record<string, string | undefined>): Promise<LeakVerdict[]> {
   const signed = await reportSignedBy(body, headers['github-public-key-identifier'], headers['github-public-key-signature']);
   if (!signed) throw new UnauthenticatedError('The report is not signed by a known secret-scanning key.');

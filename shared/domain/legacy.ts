@@ -4,11 +4,12 @@ import { z } from 'zod';
 import { getConfig } from '../config.ts';
 import { logger } from '../log.ts';
 import { ConditionFailed } from '../store/client.ts';
-import { legacyMarker, markLegacyImported } from '../store/legacy.ts';
+import { needs } from '../grants.ts';
+import { LEGACY_STORE_NEEDS, legacyMarker, markLegacyImported } from '../store/legacy.ts';
 import { newToken } from '../store/token-entity.ts';
-import { insertToken } from '../store/tokens.ts';
-import { recordActivity, systemActor } from './audit.ts';
-import { getUser } from '../store/users.ts';
+import { insertToken, TOKEN_STORE_NEEDS } from '../store/tokens.ts';
+import { getUser, USER_STORE_NEEDS } from '../store/users.ts';
+import { AUDIT_OPERATION_NEEDS, recordActivity, systemActor } from './audit.ts';
 import { legacyTokenId, ownerRefOf } from '../token-value.ts';
 import { tokenBlocker } from './actor.ts';
 
@@ -20,6 +21,12 @@ export const LegacyCredential = z.object({
 });
 
 export const LegacyImportBody = z.object({ credentials: z.array(z.unknown()).max(10_000) });
+
+/** importLegacy's store calls (shared/grants.ts). */
+export const LEGACY_IMPORT_NEEDS = needs(
+  USER_STORE_NEEDS.getUser, LEGACY_STORE_NEEDS.legacyMarker, TOKEN_STORE_NEEDS.insertToken, LEGACY_STORE_NEEDS.markLegacyImported,
+  AUDIT_OPERATION_NEEDS.recordActivity,
+);
 
 export type SkipReason = 'invalid' | 'unknown_user' | 'sso_user' | 'already_imported' | 'revoked';
 

@@ -1,7 +1,9 @@
 // GET /v1/me: the caller as Tessera knows them, and why they cannot have tokens if they cannot.
 import { PERMISSIONS, ROLES, isAdminRole } from '../catalog.ts';
 import { ForbiddenError } from '../errors.ts';
-import { effectivePermissions, loadUser, tokenBlocker, type Claims } from './actor.ts';
+import { ACTOR_NEEDS, effectivePermissions, loadUser, tokenBlocker, type Claims } from './actor.ts';
+
+export const ME_NEEDS = ACTOR_NEEDS;
 
 const REASONS = {
   sso: 'You sign in with SSO. SSO users have no API tokens: their access is governed by your identity provider, and tokens you had were disabled when you switched.',

@@ -7,7 +7,7 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { getConfig } from '../config.ts';
-import { putAudit } from '../store/audit.ts';
+import { AUDIT_STORE_NEEDS, putAudit } from '../store/audit.ts';
 import { fromItem } from '../store/items.ts';
 import { derivedAuditId, entryFor, systemActor } from './audit.ts';
 
@@ -18,6 +18,9 @@ export const isTtlRemoval = (r: DynamoDBRecord) =>
  * One entry per removed token, dated when DynamoDB removed it. A redelivered record writes the
  * same entry again, which changes nothing; a store failure throws, so the stream retries.
  */
+/** recordTtlRemovals' store calls (shared/grants.ts). */
+export const TTL_REMOVAL_NEEDS = AUDIT_STORE_NEEDS.putAudit;
+
 export async function recordTtlRemovals(records: readonly DynamoDBRecord[]): Promise<{ recorded: number; ignored: number }> {
   let recorded = 0;
   let ignored = 0;

@@ -3,17 +3,18 @@
 // through shared/store/tokens.ts with single-item conditional writes.
 import { normalizePermissions, type Permission } from '../catalog.ts';
 import { getConfig } from '../config.ts';
-import { macKeys } from '../crypto/mac.ts';
-import { seal, open } from '../crypto/vault.ts';
+import { MAC_NEEDS, macKeys } from '../crypto/mac.ts';
+import { seal, open, VAULT_NEEDS } from '../crypto/vault.ts';
 import {
   ConflictError,
   ForbiddenError,
   PermissionNotHeldError,
   ValidationError,
 } from '../errors.ts';
-import { publish, type DomainEvent } from '../events/publish.ts';
+import { PUBLISH_NEEDS, publish, type DomainEvent } from '../events/publish.ts';
+import { needs } from '../grants.ts';
 import { TokenJson, type CreateTokenInput, type ListTokensInput, type PatchTokenInput, type RenewTokenInput, type TokenJsonShape } from '../http/schemas.ts';
-import { decodeCursor, encodeCursor } from '../http/cursor.ts';
+import { CURSOR_NEEDS, decodeCursor, encodeCursor } from '../http/cursor.ts';
 import { newId } from '../ids.ts';
 import { ConditionFailed } from '../store/client.ts';
 import { CREATED_SK_PATTERN } from '../store/keys.ts';
@@ -22,21 +23,43 @@ import {
   getToken,
   insertToken,
   listTokens as storeList,
+  TOKEN_STORE_NEEDS as S,
   updateToken,
   type TokenRecord,
 } from '../store/tokens.ts';
-import { markLegacyRevoked } from '../store/legacy.ts';
-import { announceRevocations } from '../store/revocations.ts';
+import { LEGACY_STORE_NEEDS, markLegacyRevoked } from '../store/legacy.ts';
+import { announceRevocations, REVOCATION_STORE_NEEDS } from '../store/revocations.ts';
 import { newToken, TOKEN_ATTRIBUTES } from '../store/token-entity.ts';
-import { getUser } from '../store/users.ts';
+import { getUser, USER_STORE_NEEDS } from '../store/users.ts';
 import { hashesEqual, hashValue, hintOf, mintValue, ownerRefOf } from '../token-value.ts';
 import { assertRevealable, assertVisible, canSee } from './access.ts';
-import { changedFields, recordActivity, userActor, type EntryInput } from './audit.ts';
-import { begin, complete, reserve, type Answer } from './idempotency.ts';
+import { AUDIT_OPERATION_NEEDS, changedFields, recordActivity, userActor, type EntryInput } from './audit.ts';
+import { begin, complete, IDEMPOTENCY_OPERATION_NEEDS, reserve, type Answer } from './idempotency.ts';
 import { effectivePermissions, tokenBlocker, type Actor } from './actor.ts';
 import { deleteAtOf, statusOf } from '../lifecycle.ts';
-import { cascadeOne } from './users.ts';
+import { cascadeOne, USER_OPERATION_NEEDS } from './users.ts';
 import { logger } from '../log.ts';
+
+/**
+ * The store, key and bus calls of each operation, including the ones on rare paths (the owner
+ * re-check after a create, the legacy mark before a delete): shared/grants.ts.
+ */
+const A = AUDIT_OPERATION_NEEDS;
+const IDEMPOTENT = needs(IDEMPOTENCY_OPERATION_NEEDS.begin, IDEMPOTENCY_OPERATION_NEEDS.reserve, IDEMPOTENCY_OPERATION_NEEDS.complete);
+const REVOKE = REVOCATION_STORE_NEEDS.announceRevocations;
+
+export const TOKEN_OPERATION_NEEDS = {
+  createToken: needs(
+    IDEMPOTENT, MAC_NEEDS.macKeys, VAULT_NEEDS.seal, S.insertToken, PUBLISH_NEEDS, A.recordActivity, USER_STORE_NEEDS.getUser, USER_OPERATION_NEEDS.cascadeOne,
+  ),
+  getTokenJson: S.getToken,
+  visibleToken: S.getToken,
+  revealValue: needs(S.getToken, VAULT_NEEDS.open),
+  listTokens: needs(S.listTokens, CURSOR_NEEDS.decodeCursor, CURSOR_NEEDS.encodeCursor),
+  patchToken: needs(S.getToken, USER_STORE_NEEDS.getUser, S.updateToken, REVOKE, PUBLISH_NEEDS, A.recordActivity),
+  renewToken: needs(IDEMPOTENT, S.getToken, USER_STORE_NEEDS.getUser, MAC_NEEDS.macKeys, VAULT_NEEDS.seal, S.updateToken, REVOKE, PUBLISH_NEEDS, A.recordActivity),
+  deleteToken: needs(S.getToken, LEGACY_STORE_NEEDS.markLegacyRevoked, S.deleteToken, REVOKE, PUBLISH_NEEDS, A.recordActivity),
+} as const;
 
 const now = () => getConfig().clock.now();
 const isoNow = () => new Date(now()).toISOString();

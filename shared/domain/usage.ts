@@ -5,11 +5,18 @@
 // once: a batch redelivered after a failure can count twice, never lose a count.
 import { getConfig } from '../config.ts';
 import type { CloudWatchLogsDecodedData } from '../cloudwatch-logs.ts';
-import { touchLastUsed } from '../store/tokens.ts';
-import { addDayCounts, readDays, type DayCounts } from '../store/usage.ts';
+import { needs } from '../grants.ts';
+import { TOKEN_STORE_NEEDS, touchLastUsed } from '../store/tokens.ts';
+import { addDayCounts, readDays, USAGE_STORE_NEEDS, type DayCounts } from '../store/usage.ts';
 import { parseUsageLine } from '../usage-line.ts';
 import type { Actor } from './actor.ts';
-import { visibleToken } from './tokens.ts';
+import { TOKEN_OPERATION_NEEDS, visibleToken } from './tokens.ts';
+
+/** The store calls of each operation (shared/grants.ts). */
+export const USAGE_OPERATION_NEEDS = {
+  recordUsage: needs(TOKEN_STORE_NEEDS.touchLastUsed, USAGE_STORE_NEEDS.addDayCounts),
+  tokenUsage: needs(TOKEN_OPERATION_NEEDS.visibleToken, USAGE_STORE_NEEDS.readDays),
+} as const;
 
 /** lastUsedAt moves at most once a minute per token. */
 export const LAST_USED_INTERVAL_MS = 60_000;

@@ -5,14 +5,15 @@
 import { z } from 'zod';
 import { getConfig } from '../config.ts';
 import { ValidationError } from '../errors.ts';
-import { publish, type DomainEvent } from '../events/publish.ts';
+import { PUBLISH_NEEDS, publish, type DomainEvent } from '../events/publish.ts';
+import { needs } from '../grants.ts';
 import { ConditionFailed } from '../store/client.ts';
-import { announceRevocations } from '../store/revocations.ts';
-import { allTokensOf, getToken, updateToken, type DisabledReason, type TokenRecord } from '../store/tokens.ts';
-import { getUser, putUserIfNewer, type ProjectionWrite, type UserRecord } from '../store/users.ts';
+import { announceRevocations, REVOCATION_STORE_NEEDS } from '../store/revocations.ts';
+import { allTokensOf, getToken, TOKEN_STORE_NEEDS, updateToken, type DisabledReason, type TokenRecord } from '../store/tokens.ts';
+import { getUser, putUserIfNewer, USER_STORE_NEEDS, type ProjectionWrite, type UserRecord } from '../store/users.ts';
 import { ownerRefOf } from '../token-value.ts';
 import { effectivePermissions } from './actor.ts';
-import { putAudit } from '../store/audit.ts';
+import { AUDIT_STORE_NEEDS, putAudit } from '../store/audit.ts';
 import { derivedAuditId, entryFor, systemActor } from './audit.ts';
 
 const id = z.string().regex(/^[A-Za-z0-9._:@|-]{1,128}$/, 'letters, digits and ._:@|- only, at most 128');
@@ -55,6 +56,17 @@ export interface CascadeReport {
   changed: number;
   disabled: number;
 }
+
+const S = TOKEN_STORE_NEEDS;
+
+/** The store calls of each operation (shared/grants.ts). */
+export const USER_OPERATION_NEEDS = {
+  cascadeOne: needs(S.updateToken, S.getToken, PUBLISH_NEEDS, AUDIT_STORE_NEEDS.putAudit),
+  applyUserEvent: needs(
+    USER_STORE_NEEDS.getUser, USER_STORE_NEEDS.putUserIfNewer, REVOCATION_STORE_NEEDS.announceRevocations, S.allTokensOf, S.updateToken, S.getToken,
+    PUBLISH_NEEDS, AUDIT_STORE_NEEDS.putAudit,
+  ),
+} as const;
 
 const CASCADE_CONCURRENCY = 16;
 const MAX_ATTEMPTS = 6;

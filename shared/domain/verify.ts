@@ -12,13 +12,20 @@ import { decodeStageMap, STAGE_PERMISSIONS_VARIABLE, type PermissionMap } from '
 import { getConfig } from '../config.ts';
 import { addressAllowed } from '../networks.ts';
 import type { TokenRecord, UserRecord } from '../store/items.ts';
-import { readRevocationsSince, readToken, readTokenWithOwner, readUser, type Revocation, type StoreReads } from '../store/reads.ts';
+import { needs } from '../grants.ts';
+import { READ_NEEDS, readRevocationsSince, readToken, readTokenWithOwner, readUser, type Revocation, type StoreReads } from '../store/reads.ts';
 import { hashValue, hashesEqual, hexHashesEqual, legacyTokenId, parseValue, sha256Hex } from '../token-value.ts';
 
 type ParsedValue = NonNullable<ReturnType<typeof parseValue>>;
 import { effectivePermissions, tokenBlocker } from './owner.ts';
 import { statusOf } from '../lifecycle.ts';
 import { RevocationWatch } from './revocation-watch.ts';
+
+/**
+ * verify(): the value path (one BatchGetItem), the legacy path (two GetItems), the revocation
+ * feed (a Query once a second per warm container); no writes (shared/grants.ts).
+ */
+export const VERIFY_NEEDS = needs(READ_NEEDS.readTokenWithOwner, READ_NEEDS.readToken, READ_NEEDS.readUser, READ_NEEDS.readRevocationsSince);
 
 export type Credential = { kind: 'value'; value: string } | { kind: 'legacy'; uuid: string; secret: string };
 

@@ -2,7 +2,12 @@
 // write they describe has succeeded. Publishing is best effort: a failure is logged and never
 // turns a completed change into an error. Events never carry a value, a secret or a hash.
 import { getConfig } from '../config.ts';
+import { authorizationDefect } from '../defects.ts';
+import { PUBLISH_NEED } from '../grants.ts';
 import { logger } from '../log.ts';
+
+/** What publish() needs (shared/grants.ts). */
+export const PUBLISH_NEEDS = [PUBLISH_NEED] as const;
 
 export type DomainEventType = 'TokenCreated' | 'TokenDisabled' | 'TokenRenewed' | 'TokenDeleted' | 'TokenExpiringSoon' | 'TokenLeaked';
 
@@ -65,6 +70,8 @@ export async function publish(...events: DomainEvent[]): Promise<void> {
   try {
     await putEvents(events);
   } catch (error) {
+    // The change has happened either way; a refusal is still a deployment defect, logged as one.
+    if (authorizationDefect(error, 'events')) return;
     logger.warn('domain events not published', { error: error as Error, types: events.map((e) => e.detailType) });
   }
 }

@@ -4,7 +4,7 @@
 // to is not in it, only in its MAC. Tampered, expired, foreign or malformed: 400 VALIDATION.
 import { ValidationError } from '../errors.ts';
 import { getConfig } from '../config.ts';
-import { mac, macKeys, macMatches } from '../crypto/mac.ts';
+import { mac, MAC_NEEDS, macKeys, macMatches } from '../crypto/mac.ts';
 
 export const CURSOR_TTL_MS = 24 * 3600_000;
 const TAG_BYTES = 16;
@@ -27,6 +27,9 @@ const scopeParts = (s: CursorScope): string[] => [
     .sort()
     .map((k) => `${k}=${s.query[k] ?? ''}`),
 ];
+
+/** What making and reading a cursor needs (shared/grants.ts). */
+export const CURSOR_NEEDS = { encodeCursor: MAC_NEEDS.macKeys, decodeCursor: MAC_NEEDS.macKeys } as const;
 
 const invalid = (message: string) => new ValidationError(`The cursor is not valid for this list: ${message}.`, [{ path: 'query.cursor', message }]);
 

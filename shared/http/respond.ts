@@ -1,6 +1,6 @@
 // The one place that turns an error into the envelope of rules.md §3. Anything outside the
 // closed set is logged and answered 500 without details.
-import { AppError } from '../errors.ts';
+import { AppError, DeploymentDefectError } from '../errors.ts';
 import { logger } from '../log.ts';
 
 export interface JsonResponse {
@@ -17,7 +17,8 @@ export function errorResponse(error: unknown, requestId: string): JsonResponse {
   const headers: Record<string, string> = { 'content-type': 'application/json', 'cache-control': 'no-store' };
   if (error instanceof AppError) {
     if (error.details?.retryAfterSeconds) headers['retry-after'] = String(error.details.retryAfterSeconds);
-    if (error.status >= 500) logger.warn('request failed', { code: error.code, requestId });
+    // A deployment defect was logged where AWS refused the call (shared/defects.ts).
+    if (error.status >= 500 && !(error instanceof DeploymentDefectError)) logger.warn('request failed', { code: error.code, requestId });
     return {
       statusCode: error.status,
       headers,

@@ -4,6 +4,7 @@
 // owner's tokens. Keys come from keys.ts.
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { getConfig } from '../config.ts';
+import { needs, queryNeed, tableNeed } from '../grants.ts';
 import { ConditionFailed, store, storeCall } from './client.ts';
 import { auditKeys } from './keys.ts';
 import { listPage } from './paging.ts';
@@ -65,6 +66,14 @@ function fromItem(item: Item): AuditRecord {
 }
 
 const table = () => getConfig().tableName;
+
+/** The IAM actions each function of this module sends (shared/grants.ts). */
+export const AUDIT_STORE_NEEDS = {
+  putAudit: [tableNeed('PutItem')],
+  auditExists: [tableNeed('GetItem')],
+  // A token's entries: Query on the base table; a tenant's or an owner's: on their index.
+  listAudit: needs([tableNeed('Query')], [queryNeed('auditByTenant')], [queryNeed('auditByOwner')]),
+} as const;
 
 /** Writes an entry once: a repeat of the same entry (same id and time) changes nothing. */
 export async function putAudit(record: AuditRecord): Promise<'written' | 'exists'> {

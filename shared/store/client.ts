@@ -1,13 +1,15 @@
 // The one DynamoDB client: explicit timeouts, bounded retries with jitter (the SDK's standard
 // strategy), keep-alive. Store failures become UnavailableError (503); conditional-check
-// failures become ConditionFailed, which the repositories turn into domain answers.
+// failures become ConditionFailed, which the repositories turn into domain answers; an
+// authorization refusal is a deployment defect (500, logged once: shared/defects.ts).
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { getConfig } from '../config.ts';
-import { UnavailableError } from '../errors.ts';
+import { authorizationDefect } from '../defects.ts';
+import { DeploymentDefectError, UnavailableError } from '../errors.ts';
 
 let doc: DynamoDBDocumentClient | undefined;
 
@@ -52,8 +54,10 @@ export async function storeCall<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (e) {
-    if (e instanceof ConditionFailed || e instanceof UnavailableError) throw e;
+    if (e instanceof ConditionFailed || e instanceof UnavailableError || e instanceof DeploymentDefectError) throw e;
     if (isConditionFailure(e)) throw new ConditionFailed((e as { Item?: Record<string, unknown> }).Item);
+    const defect = authorizationDefect(e, 'dynamodb');
+    if (defect) throw defect;
     throw new UnavailableError(undefined, 1);
   }
 }

@@ -5,6 +5,7 @@
 // expire through TTL 24 hours after the first attempt; reads hide expired ones before AWS deletes them.
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { getConfig } from '../config.ts';
+import { tableNeed } from '../grants.ts';
 import { store, storeCall } from './client.ts';
 import { idempotencyKeys } from './keys.ts';
 import { TABLE } from './table.ts';
@@ -27,6 +28,13 @@ export interface IdempotencyRecord {
 
 const table = () => getConfig().tableName;
 const now = () => getConfig().clock.now();
+
+/** The IAM actions each function of this module sends (shared/grants.ts). */
+export const IDEMPOTENCY_STORE_NEEDS = {
+  getIdempotencyRecord: [tableNeed('GetItem')],
+  putIdempotencyRecord: [tableNeed('PutItem')],
+  completeIdempotencyRecord: [tableNeed('UpdateItem')],
+} as const;
 
 export async function getIdempotencyRecord(callerKey: string): Promise<IdempotencyRecord | undefined> {
   const out = await storeCall(() => store().send(new GetCommand({ TableName: table(), Key: idempotencyKeys.record(callerKey), ConsistentRead: true })));

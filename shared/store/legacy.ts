@@ -2,10 +2,18 @@
 // token was deleted by hand or by the week-later TTL deletion. The marker has no TTL.
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { getConfig } from '../config.ts';
+import { tableNeed } from '../grants.ts';
 import { ConditionFailed, store, storeCall } from './client.ts';
 import { legacyKeys } from './keys.ts';
 
 export type LegacyState = 'imported' | 'revoked';
+
+/** The IAM actions each function of this module sends (shared/grants.ts). */
+export const LEGACY_STORE_NEEDS = {
+  legacyMarker: [tableNeed('GetItem')],
+  markLegacyImported: [tableNeed('PutItem')],
+  markLegacyRevoked: [tableNeed('PutItem')],
+} as const;
 
 export async function legacyMarker(uuid: string): Promise<LegacyState | undefined> {
   const out = await storeCall(() =>

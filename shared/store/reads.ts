@@ -7,6 +7,7 @@ import { getConfig } from '../config.ts';
 import { UnavailableError } from '../errors.ts';
 import { fromItem, fromUserItem, isLive, type TokenRecord, type UserRecord } from './items.ts';
 import { revocationKeys, tokenKeys, userKeys } from './keys.ts';
+import { tableNeed } from '../grants.ts';
 
 export type Item = Record<string, unknown>;
 
@@ -20,6 +21,14 @@ export interface StoreReads {
 }
 
 const now = () => getConfig().clock.now();
+
+/** The IAM actions each read sends, whichever transport carries it (shared/grants.ts). */
+export const READ_NEEDS = {
+  readToken: [tableNeed('GetItem')],
+  readUser: [tableNeed('GetItem')],
+  readTokenWithOwner: [tableNeed('BatchGetItem')],
+  readRevocationsSince: [tableNeed('Query')],
+} as const;
 
 export async function readToken(reads: StoreReads, tokenId: string, consistent: boolean): Promise<TokenRecord | undefined> {
   const item = await reads.get(tokenKeys.primary(tokenId), consistent);

@@ -10,6 +10,7 @@
 // entry whose change then fails costs a few uncached reads and nothing else.
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { getConfig } from '../config.ts';
+import { tableNeed } from '../grants.ts';
 import { store, storeCall } from './client.ts';
 import { revocationKeys } from './keys.ts';
 import { TABLE } from './table.ts';
@@ -22,6 +23,9 @@ export type { Revocation, RevokedKind } from './reads.ts';
 export const FEED_RETENTION_SECONDS = 600;
 
 /** Appends entries, one single-item write each; the time is the service clock's. */
+/** The IAM actions each function of this module sends (shared/grants.ts). */
+export const REVOCATION_STORE_NEEDS = { announceRevocations: [tableNeed('PutItem')] } as const;
+
 export async function announceRevocations(entries: { kind: RevokedKind; id: string }[]): Promise<void> {
   const { tableName, clock } = getConfig();
   const at = clock.now();

@@ -3,6 +3,7 @@
 // writes them, so no write can leave them stale.
 import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { getConfig } from '../config.ts';
+import { needs, queryNeed, tableNeed } from '../grants.ts';
 import { ConditionFailed, store, storeCall } from './client.ts';
 import { fromItem, isLive, toItem, type TokenRecord, type UserRecord } from './items.ts';
 import { tokenKeys } from './keys.ts';
@@ -16,6 +17,19 @@ export { fromItem, isLive, toItem, type DisabledReason, type TokenRecord, type V
 
 const table = () => getConfig().tableName;
 const now = () => getConfig().clock.now();
+
+/** The IAM actions each function of this module sends (shared/grants.ts). */
+export const TOKEN_STORE_NEEDS = {
+  getToken: [tableNeed('GetItem')],
+  getTokenWithOwner: [tableNeed('BatchGetItem')],
+  insertToken: [tableNeed('PutItem')],
+  updateToken: [tableNeed('UpdateItem')],
+  deleteToken: [tableNeed('DeleteItem')],
+  touchLastUsed: [tableNeed('UpdateItem')],
+  listTokens: needs([queryNeed('byOwner')], [queryNeed('byTenant')]),
+  allTokensOf: [queryNeed('byOwner')],
+  tokensExpiringBetween: [queryNeed('byExpiryDay')],
+} as const;
 
 export async function getToken(tokenId: string, consistent = false): Promise<TokenRecord | undefined> {
   return readToken(sdkReads, tokenId, consistent);

@@ -9,6 +9,7 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { getConfig, type Config } from '../config.ts';
+import { authorizationDefect } from '../defects.ts';
 import { UnavailableError } from '../errors.ts';
 import type { Item, StoreReads } from './reads.ts';
 import { signPost, type Credentials } from './sigv4.ts';
@@ -108,6 +109,9 @@ export async function call(action: string, input: Record<string, unknown>): Prom
     try {
       return await once(c, action, body);
     } catch (e) {
+      // A refusal by IAM is a deployment defect (500), as in the SDK transport (shared/defects.ts).
+      const defect = authorizationDefect(e, 'dynamodb');
+      if (defect) throw defect;
       if (attempt >= c.config.sdk.maxAttempts || !retryable(e)) throw Object.assign(new UnavailableError(), { cause: e });
       await new Promise((r) => setTimeout(r, Math.random() * Math.min(RETRY_CAP_MS, RETRY_BASE_MS * 2 ** attempt)));
     }

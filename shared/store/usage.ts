@@ -2,6 +2,7 @@
 // needs no read and commutes, so concurrent batches never lose a count), kept 90 days through TTL.
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { getConfig } from '../config.ts';
+import { tableNeed } from '../grants.ts';
 import { store, storeCall } from './client.ts';
 import { usageKeys } from './keys.ts';
 import { TABLE } from './table.ts';
@@ -18,6 +19,9 @@ export interface DayCounts {
 
 const REASON = /^[a-z_]{1,32}$/;
 const table = () => getConfig().tableName;
+
+/** The IAM actions each function of this module sends (shared/grants.ts). */
+export const USAGE_STORE_NEEDS = { addDayCounts: [tableNeed('UpdateItem')], readDays: [tableNeed('Query')] } as const;
 
 /** Adds one batch's counts to a token's day (yyyy-mm-dd). */
 export async function addDayCounts(tokenId: string, day: string, counts: DayCounts): Promise<void> {

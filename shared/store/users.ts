@@ -3,6 +3,7 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { getConfig } from '../config.ts';
 import { ownerRefOf } from '../token-value.ts';
+import { needs, tableNeed } from '../grants.ts';
 import { ConditionFailed, store, storeCall } from './client.ts';
 import type { UserRecord } from './items.ts';
 import { userKeys } from './keys.ts';
@@ -12,6 +13,13 @@ import { sdkReads } from './transport-sdk.ts';
 export { fromUserItem, type AuthMethod, type UserRecord, type UserStatus } from './items.ts';
 
 const table = () => getConfig().tableName;
+
+/** The IAM actions each function of this module sends (shared/grants.ts). */
+export const USER_STORE_NEEDS = {
+  getUser: [tableNeed('GetItem')],
+  // Without a stored version in the refusal (dynalite), a refused put re-reads the projection.
+  putUserIfNewer: needs([tableNeed('PutItem')], [tableNeed('GetItem')]),
+} as const;
 
 export function getUser(tenantId: string, userId: string, consistent = false): Promise<UserRecord | undefined> {
   return readUser(sdkReads, tenantId, userId, consistent);

@@ -8,6 +8,7 @@ import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambd
 import { describe, expect, it } from 'vitest';
 import { TesseraAuthorizer } from '../../infra/constructs/tessera-authorizer.ts';
 import { decodeStageMap, encodeStageMap, STAGE_PERMISSIONS_VARIABLE } from '../../shared/route-permissions.ts';
+import { STAGE_CREDENTIALS_VARIABLE } from '../../shared/authorizer-settings.ts';
 
 const ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:tessera-authorizer:live';
 
@@ -63,8 +64,23 @@ describe('TesseraAuthorizer', () => {
     const api = new HttpApi(stack, 'Api');
     const auth = new TesseraAuthorizer(stack, 'Auth', { functionArn: ARN, credentials: 'any' });
     api.addRoutes({ path: '/items', methods: [HttpMethod.GET], integration: new HttpLambdaIntegration('I', backend), authorizer: auth.forHttpApi(api) });
-    Template.fromStack(stack).hasResourceProperties('AWS::ApiGatewayV2::Authorizer', { IdentitySource: [], AuthorizerResultTtlInSeconds: 0 });
-    expect(() => auth.forRestApi(new RestApi(stack, 'Rest'), 'token')).toThrow(/use kind 'request'/);
+    const rest = new RestApi(stack, 'Rest2');
+    expect(() => auth.forRestApi(rest, 'token')).toThrow(/use kind 'request'/);
+    rest.root.addMethod('GET', new MockIntegration(), { authorizer: auth.forRestApi(rest, 'request') });
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', { IdentitySource: [], AuthorizerResultTtlInSeconds: 0 });
+    // The stage tells the function that this API accepts any credential header.
+    t.hasResourceProperties('AWS::ApiGatewayV2::Stage', { StageVariables: { [STAGE_CREDENTIALS_VARIABLE]: 'any' } });
+    t.hasResourceProperties('AWS::ApiGateway::Stage', { Variables: { [STAGE_CREDENTIALS_VARIABLE]: 'any' } });
+  });
+
+  it('writes no credentials stage variable in the default mode', () => {
+    const { stack, backend } = fixture();
+    const api = new HttpApi(stack, 'Api');
+    const auth = new TesseraAuthorizer(stack, 'Auth', { functionArn: ARN });
+    api.addRoutes({ path: '/items', methods: [HttpMethod.GET], integration: new HttpLambdaIntegration('I', backend), authorizer: auth.forHttpApi(api) });
+    const stage = Object.values(Template.fromStack(stack).findResources('AWS::ApiGatewayV2::Stage'))[0] as { Properties: { StageVariables?: Record<string, string> } };
+    expect(stage.Properties.StageVariables?.[STAGE_CREDENTIALS_VARIABLE]).toBeUndefined();
   });
 
   it('attaches to a RestApi as a TOKEN authorizer with a result cache', () => {

@@ -30,7 +30,7 @@ describe('local function environments', () => {
     const local = Object.keys(
       functionEnv(id, {
         region: 'us-east-1', tableName: 't', keySource: 'file:/k', macKeys: 'file:/k', jwtIssuer: 'i', jwtAudience: 'a', identitySource: 'tessera.identity',
-        logLevel: 'INFO', routePermissions: '{}', storeEndpoint: 'http://127.0.0.1:1', busEndpoint: 'http://127.0.0.1:2', busName: 'b',
+        logLevel: 'INFO', routePermissions: '{}', storeEndpoint: 'http://127.0.0.1:1', busEndpoint: 'http://127.0.0.1:2', kmsEndpoint: 'http://127.0.0.1:3', busName: 'b',
       }),
     )
       .filter((k) => !LAMBDA_OR_LOCAL.test(k))

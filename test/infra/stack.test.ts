@@ -6,7 +6,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import type { CfnRole } from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ACCESS, grantableActions } from '../../infra/access.ts';
+import { ACCESS, grantableActions, statementsOf } from '../../infra/access.ts';
 import { SITE_EXCLUDE } from '../../infra/constructs/console-site.ts';
 import { ENVIRONMENT_NAMES, type EnvironmentName } from '../../infra/environments.ts';
 import { ssmParameterName } from '../../infra/tessera-stack.ts';
@@ -38,6 +38,7 @@ const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
  */
 const SITE_DEPLOY_ACTIONS = new Set(['s3:GetObject', 's3:ListBucket', 's3:PutObject', 's3:DeleteObject', 'cloudfront:CreateInvalidation', 'cloudfront:GetInvalidation', ...LOGS]);
 
+const byJson = (a: unknown, b: unknown) => JSON.stringify(a).localeCompare(JSON.stringify(b));
 const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 /** Every policy statement anywhere in the template: IAM policies, key, queue and bus policies. */
@@ -221,6 +222,25 @@ describe.each(ENVIRONMENT_NAMES)('%s stack', (name: EnvironmentName) => {
       }
     });
 
+    it('writes each function the policy statements of its grant, conditions included (statementsOf)', () => {
+      const arns = { table: s.stack.store.table.tableArn, valueKey: '', bus: s.stack.bus.eventBusArn, macKeys: ['MAC'] };
+      for (const [id, fn] of s.stack.functions) {
+        const statements = roleStatements(s, fn.role.node.defaultChild as CfnRole);
+        const keyArn = statements.find((st) => st.Sid === 'ValueKey')?.Resource;
+        const macArns = statements.find((st) => st.Sid === 'MacKeys')?.Resource;
+        const expected = s.stack.resolve(statementsOf(ACCESS[id], { ...arns, valueKey: 'KEY' }).map((st) => ({
+          Sid: st.sid, Effect: 'Allow', Action: st.actions.length === 1 ? st.actions[0] : [...st.actions].sort(),
+          Resource: st.sid === 'MacKeys' ? macArns : st.resources.length === 1 ? (st.sid === 'ValueKey' ? keyArn : st.resources[0]) : [...st.resources].sort(byJson),
+          ...(st.conditions ? { Condition: st.conditions } : {}),
+        })));
+        // CDK writes a statement's resources in its own order.
+        const ours = statements.filter((st) => ['TableItems', 'QueryIndexes', 'ValueKey', 'PublishDomainEvents', 'MacKeys'].includes(st.Sid))
+          .map((st) => (Array.isArray(st.Resource) ? { ...st, Resource: [...st.Resource].sort(byJson) } : st));
+        expect(ours, id).toEqual(expected);
+        if (ACCESS[id].valueKey.length > 0) expect(keyArn, id).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ValueKey/), 'Arn'] });
+      }
+    });
+
     it('grants each function exactly its access entry, on the table, index, key and bus ARNs', () => {
       for (const [id, fn] of s.stack.functions) {
         const statements = roleStatements(s, fn.role.node.defaultChild as CfnRole);
@@ -240,7 +260,7 @@ describe.each(ENVIRONMENT_NAMES)('%s stack', (name: EnvironmentName) => {
         if (ACCESS[id].query.length === 0) expect(byIndex, id).toBeUndefined();
         else {
           const arns = asArray<any>(byIndex!.Resource).map((r) => r['Fn::Join'][1][1]);
-          expect(arns, id).toEqual(ACCESS[id].query.map((i) => `/index/${i}`));
+          expect(arns.sort(), id).toEqual(ACCESS[id].query.map((i) => `/index/${i}`).sort());
         }
         const tableStatement = statements.find((st) => st.Sid === 'TableItems');
         if (tableStatement) expect(tableStatement.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^StoreTable/), 'Arn'] });
@@ -389,7 +409,7 @@ describe.each(ENVIRONMENT_NAMES)('%s stack', (name: EnvironmentName) => {
       s.template.hasOutput('LegacyImportFunctionName', {});
     });
 
-    it(name === 'dev' ? 'puts the example API behind it, cached per credential and route' : 'deploys no example API', () => {
+    it(name === 'dev' ? 'puts the example API behind it, accepting every credential header, so uncached' : 'deploys no example API', () => {
       const lambdaAuthorizers = resourcesOf(s, 'AWS::ApiGatewayV2::Authorizer').filter(([, a]) => a.Properties!.AuthorizerType === 'REQUEST');
       if (name !== 'dev') {
         expect(lambdaAuthorizers).toHaveLength(0);
@@ -401,9 +421,11 @@ describe.each(ENVIRONMENT_NAMES)('%s stack', (name: EnvironmentName) => {
       expect(lambdaAuthorizers[0][1].Properties).toMatchObject({
         AuthorizerPayloadFormatVersion: '2.0',
         EnableSimpleResponses: true,
-        IdentitySource: ['$request.header.Authorization', '$context.routeKey', '$context.identity.sourceIp'],
-        AuthorizerResultTtlInSeconds: s.config.authorizerCacheSeconds,
+        IdentitySource: [],
+        AuthorizerResultTtlInSeconds: 0,
       });
+      const exampleStage = s.stack.getLogicalId(s.stack.exampleApi!.stage.node.defaultChild as never);
+      expect(s.json.Resources[exampleStage].Properties!.StageVariables).toMatchObject({ tesseraCredentials: 'any' });
       const routes = resourcesOf(s, 'AWS::ApiGatewayV2::Route').filter(([, r]) => r.Properties!.AuthorizationType === 'CUSTOM');
       expect(routes.map(([, r]) => r.Properties!.RouteKey).sort()).toEqual(exampleRoutes.map(routeKey).sort());
       s.template.hasOutput('ExampleApiUrl', {});
@@ -587,6 +609,16 @@ describe.each(ENVIRONMENT_NAMES)('%s stack', (name: EnvironmentName) => {
       const [[, dashboard]] = resourcesOf(s, 'AWS::CloudWatch::Dashboard');
       const body = JSON.stringify(dashboard.Properties!.DashboardBody);
       for (const metric of ['Verified', 'VerifyLatency', 'MetricName=\\\\\\"Denied\\\\\\"', 'TokenCreated']) expect(body).toContain(metric);
+    });
+
+    it('counts authorization refusals in every function\'s log group and alarms on the first', () => {
+      const filters = resourcesOf(s, 'AWS::Logs::MetricFilter').filter(([, f]) => f.Properties!.MetricTransformations[0].MetricName === 'AuthorizationDefects');
+      const groups = filters.map(([, f]) => f.Properties!.LogGroupName.Ref).sort();
+      const expected = [...s.stack.functions.values()].map((fn) => s.stack.getLogicalId(fn.logGroup.node.defaultChild as never)).sort();
+      expect(groups).toEqual(expected);
+      for (const [, f] of filters) expect(f.Properties!.FilterPattern).toBe('{ $.defect = "authorization" }');
+      const alarm = resourcesOf(s, 'AWS::CloudWatch::Alarm').find(([, a]) => a.Properties!.AlarmName === `tessera-${name}-authorization-defects`)![1];
+      expect(alarm.Properties).toMatchObject({ Namespace: 'Tessera', MetricName: 'AuthorizationDefects', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', Statistic: 'Sum' });
     });
 
     it('counts token creates from the create route in the access log', () => {

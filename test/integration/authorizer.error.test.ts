@@ -1,5 +1,7 @@
-// Every way a credential is refused through /example/* (rules.md §1.3–§1.6, §4, §6): 401 when none
-// is sent, 403 when it is rejected or lacks the route's permission, as HTTP APIs answer.
+// Every way a credential is refused through /example/* (rules.md §1.3–§1.6, §4, §6): 403 when it is
+// rejected or lacks the route's permission, as HTTP APIs answer. The example API accepts any
+// credential header, so it has no identity source: a request without one reaches the function
+// and gets 403, as deployed (401 is API Gateway's answer in the default mode: authorizer.cache-key).
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { newId } from '../../shared/ids.ts';
 import { mintUntaggedValue } from '../../shared/token-value.ts';
@@ -19,14 +21,14 @@ afterEach(() => vi.restoreAllMocks());
 const serviceNow = async () => Date.parse((await app.advance(0)).now);
 
 describe('authorizer: no credential', () => {
-  it.each(['/example/whoami', '/example/events'])('answers 401 on %s when no credential is sent', async (path) => {
+  it.each(['/example/whoami', '/example/events'])('answers 403 on %s when no credential is sent', async (path) => {
     const r = await app.request('GET', path);
-    expect(r.status).toBe(401);
+    expect(r.status).toBe(403);
   });
 
-  it('answers 401 for a legacy UUID sent without its secret', async () => {
+  it('answers 403 for a legacy UUID sent without its secret', async () => {
     const r = await app.request('GET', '/example/whoami', { headers: { 'X-API-UUID': '3f2b8c1e-9d4a-4e7b-8c21-5a6f0e9d1b2c' } });
-    expect(r.status).toBe(401);
+    expect(r.status).toBe(403);
   });
 });
 

@@ -41,7 +41,7 @@ describe('authorizer handler: HTTP API payload 2.0', () => {
 
   it('answers a valid X-API-Token the same way', async () => {
     const { token, value } = await app.createToken(bob);
-    const result = await handler(httpV2Event({ 'X-API-Token': value }));
+    const result = await handler(httpV2Event({ 'X-API-Token': value }, 'any'));
     expect(result).toMatchObject({ isAuthorized: true, context: { tokenId: token.id } });
   });
 
@@ -109,7 +109,7 @@ describe('authorizer handler: REST REQUEST', () => {
     // Prepare: GET /request needs events:read, which this token lacks.
     const { value } = await app.createToken(bob, { permissions: ['rules:read'] });
     // Act
-    const result: APIGatewayAuthorizerResult = await handler(restRequestEvent({ 'X-API-Token': value }));
+    const result: APIGatewayAuthorizerResult = await handler(restRequestEvent({ 'X-API-Token': value }, 'any'));
     // Assess: API Gateway answers 403 for GET /request; the cached policy still allows /example/whoami.
     expect(result.principalId).toBe('bob');
     expect(result.policyDocument.Statement).toContainEqual({ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: `${STAGE}/*` });
@@ -128,7 +128,7 @@ describe('authorizer handler: REST REQUEST', () => {
     });
     expect(imported.body.imported).toBe(1);
     // Act
-    const result: APIGatewayAuthorizerResult = await handler(restRequestEvent({ 'X-API-UUID': uuid, 'X-API-Secret': secret }));
+    const result: APIGatewayAuthorizerResult = await handler(restRequestEvent({ 'X-API-UUID': uuid, 'X-API-Secret': secret }, 'any'));
     // Assess: carol is read_only, which includes events:read.
     expect(result.principalId).toBe('carol');
     expect(result.context?.permissions).toContain('events:read');

@@ -106,6 +106,6 @@ describe('secrets', () => {
     const dump = JSON.stringify((await store().send(new ScanCommand({ TableName: process.env.TESSERA_TABLE }))).Items);
     expect(dump).not.toContain(value);
     expect(dump).not.toContain(value.slice(4, 40)); // not even the secret part
-    expect(dump).toMatch(/"sealed":"v1\.local-1\./); // AES-GCM with a key id
+    expect(dump).toMatch(/"sealed":"v1\.kms-[\w-]+\.[\w-]+\./); // AES-GCM with a key id and its KMS-encrypted data key
   });
 });

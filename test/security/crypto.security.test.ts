@@ -1,5 +1,5 @@
 // Crypto (rules.md §4.2, SECURITY.md): values at rest are sealed with AES-256-GCM, bound to their token id, and
-// name their key so keys rotate (tested with the file key ring); JWTs are checked for alg, iss,
+// name their key so keys rotate (through the local KMS stand-in, and with the file key ring); JWTs are checked for alg, iss,
 // aud, exp and nbf, and neither `none` nor a key the issuer does not publish is accepted.
 import { createDecipheriv, KeyObject, randomBytes, sign as cryptoSign } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,7 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_AUDIENCE, LOCAL_ISSUER } from '../../local/app.ts';
 import { createGateway } from '../../local/gateway.ts';
 import { resetConfig } from '../../shared/config.ts';
-import { fileKeySource, kidOf, open, resetVault, seal, type KeyRing } from '../../shared/crypto/vault.ts';
+import { fileKeySource, kidOf, KMS_ENCRYPTION_CONTEXT, open, resetVault, seal, type KeyRing } from '../../shared/crypto/vault.ts';
+import { DecryptCommand, KMSClient } from '@aws-sdk/client-kms';
+import { identityOf, LOCAL_INSPECTOR } from '../../local/identities.ts';
 import { JOBS, ROUTE_LIST } from '../../shared/routes.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { readTokenItem } from '../helpers/faults.ts';
@@ -22,7 +24,8 @@ let ringPath: string;
 
 beforeAll(async () => {
   app = await startTestApp({ env: { TESSERA_AUTH_CACHE_SECONDS: '0' } });
-  ringPath = process.env.TESSERA_KEY_SOURCE!.replace(/^file:/, '');
+  // The local KMS stand-in keeps its key material in the data folder's key ring.
+  ringPath = join(app.dataDir, 'data-keys.json');
 });
 afterAll(async () => {
   closeRawAgent();
@@ -32,12 +35,22 @@ afterAll(async () => {
 const readRing = (): KeyRing => JSON.parse(readFileSync(ringPath, 'utf8'));
 const writeRing = (ring: KeyRing) => writeFileSync(ringPath, JSON.stringify(ring));
 
+/** The data key of a sealed value, from KMS itself (the local stand-in, as an operator would ask it). */
+async function dataKeyOf(edk: string, context: Record<string, string> = KMS_ENCRYPTION_CONTEXT): Promise<Buffer> {
+  const kms = new KMSClient({ region: 'us-east-1', endpoint: process.env.AWS_ENDPOINT_URL_KMS, credentials: identityOf(LOCAL_INSPECTOR) });
+  try {
+    const out = await kms.send(new DecryptCommand({ CiphertextBlob: Buffer.from(edk, 'base64url'), EncryptionContext: context }));
+    return Buffer.from(out.Plaintext!);
+  } finally {
+    kms.destroy();
+  }
+}
+
 /** Opens a sealed value with node:crypto directly: what AES-256-GCM with AAD = token id means. */
-function openIndependently(sealed: string, tokenId: string, ring: KeyRing): string {
-  const [version, kid, edk, iv, body] = sealed.split('.');
+async function openIndependently(sealed: string, tokenId: string): Promise<string> {
+  const [version, , edk, iv, body] = sealed.split('.');
   expect(version).toBe('v1');
-  expect(edk).toBe(''); // the file ring has no encrypted data key
-  const key = Buffer.from(ring.keys[kid], 'base64');
+  const key = await dataKeyOf(edk);
   expect(key.length).toBe(32); // AES-256
   const nonce = Buffer.from(iv, 'base64url');
   expect(nonce.length).toBe(12); // GCM's 96-bit nonce
@@ -49,38 +62,39 @@ function openIndependently(sealed: string, tokenId: string, ring: KeyRing): stri
 }
 
 describe('values at rest', () => {
-  it('are sealed with AES-256-GCM under the current key, bound to the token id, with the key id recorded', async () => {
+  it('are sealed with AES-256-GCM under a KMS data key bound to its purpose, bound to the token id, with the key recorded', async () => {
     // Prepare
     const jwt = await app.login('bob');
     // Act
     const { token, value } = await app.createToken(jwt);
     const item = await readTokenItem(token.id);
     // Assess
-    const ring = readRing();
-    expect(kidOf(item!.sealed)).toBe(ring.current);
+    const [, kid, edk] = item!.sealed.split('.');
+    expect(kid).toMatch(/^kms-/);
+    expect(edk.length).toBeGreaterThan(0); // the encrypted data key travels with the value
     expect(item!.sealed).not.toContain(value);
-    expect(openIndependently(item!.sealed, token.id, ring)).toBe(value);
-    expect(() => openIndependently(item!.sealed, 'tok_someOtherToken0', ring)).toThrow();
+    expect(await openIndependently(item!.sealed, token.id)).toBe(value);
+    await expect(openIndependently(item!.sealed, 'tok_someOtherToken0')).rejects.toThrow();
+    // KMS refuses the data key under another encryption context.
+    await expect(dataKeyOf(edk, { purpose: 'something-else' })).rejects.toMatchObject({ name: 'InvalidCiphertextException' });
   });
 
-  it('rotate: after a new current key, new values use it and old values still open', async () => {
+  it('rotate: after the key material rotates, new containers seal under it and old values still open', async () => {
     // Prepare
     const jwt = await app.login('bob');
     const old = await app.createToken(jwt);
     const ring = readRing();
-    const oldKid = ring.current;
-    // Act: an operator adds a key and makes it current.
+    // Act: the key rotates (as KMS's automatic rotation does), and a new container starts.
     writeRing({ current: 'local-rotated', keys: { ...ring.keys, 'local-rotated': randomBytes(32).toString('base64') } });
+    resetVault();
     const fresh = await app.createToken(jwt);
     // Assess
-    expect(kidOf((await readTokenItem(fresh.token.id))!.sealed)).toBe('local-rotated');
-    expect(kidOf((await readTokenItem(old.token.id))!.sealed)).toBe(oldKid);
+    expect(kidOf((await readTokenItem(fresh.token.id))!.sealed)).not.toBe(kidOf((await readTokenItem(old.token.id))!.sealed));
     expect((await app.request('GET', `/v1/tokens/${old.token.id}/value`, { jwt })).body.value).toBe(old.value);
     expect((await app.request('GET', `/v1/tokens/${fresh.token.id}/value`, { jwt })).body.value).toBe(fresh.value);
-    // Renewing re-seals under the current key.
-    const renewed = await app.request('POST', `/v1/tokens/${old.token.id}/renew`, { jwt, body: {} });
-    expect(kidOf((await readTokenItem(old.token.id))!.sealed)).toBe('local-rotated');
-    expect((await app.request('GET', `/v1/tokens/${old.token.id}/value`, { jwt })).body.value).toBe(renewed.body.value);
+    resetVault(); // a cold container: both values open through KMS, under their own key material
+    expect((await app.request('GET', `/v1/tokens/${old.token.id}/value`, { jwt })).body.value).toBe(old.value);
+    expect((await app.request('GET', `/v1/tokens/${fresh.token.id}/value`, { jwt })).body.value).toBe(fresh.value);
   });
 });
 

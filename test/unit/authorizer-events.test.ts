@@ -44,12 +44,21 @@ describe('authorizer events: credentials', () => {
     expect(credentialOf(httpV2Event({ Authorization: `bearer ${VALUE}` }))).toEqual({ kind: 'value', value: VALUE });
   });
 
-  it('takes X-API-Token from an HTTP API event', () => {
-    expect(credentialOf(httpV2Event({ 'X-API-Token': VALUE }))).toEqual({ kind: 'value', value: VALUE });
+  it('takes X-API-Token from an HTTP API event of an API that accepts any credential header', () => {
+    expect(credentialOf(httpV2Event({ 'X-API-Token': VALUE }, 'any'))).toEqual({ kind: 'value', value: VALUE });
   });
 
-  it('takes the legacy UUID and secret from an HTTP API event', () => {
-    expect(credentialOf(httpV2Event({ 'X-API-UUID': UUID, 'X-API-Secret': 'old secret' }))).toEqual({
+  it('reads only Authorization, the identity source, in the default mode', () => {
+    // The cache-confusion case: API Gateway would cache this answer under "Bearer null".
+    expect(credentialOf(httpV2Event({ Authorization: 'Bearer null', 'X-API-Token': VALUE }))).toEqual({ kind: 'value', value: 'null' });
+    expect(credentialOf(httpV2Event({ 'X-API-Token': VALUE }))).toBeUndefined();
+    expect(credentialOf(httpV2Event({ 'X-API-UUID': UUID, 'X-API-Secret': 's' }))).toBeUndefined();
+    expect(credentialOf(restRequestEvent({ 'X-API-Token': VALUE }))).toBeUndefined();
+    expect(credentialOf(restRequestEvent({ Authorization: 'Bearer null', 'X-API-Token': VALUE }))).toEqual({ kind: 'value', value: 'null' });
+  });
+
+  it('takes the legacy UUID and secret from an HTTP API event of an API that accepts any credential header', () => {
+    expect(credentialOf(httpV2Event({ 'X-API-UUID': UUID, 'X-API-Secret': 'old secret' }, 'any'))).toEqual({
       kind: 'legacy',
       uuid: UUID,
       secret: 'old secret',
@@ -58,8 +67,8 @@ describe('authorizer events: credentials', () => {
 
   it('finds the headers of a REST REQUEST event whatever their capitalisation', () => {
     expect(credentialOf(restRequestEvent({ Authorization: `Bearer ${VALUE}` }))).toEqual({ kind: 'value', value: VALUE });
-    expect(credentialOf(restRequestEvent({ 'X-API-Token': VALUE }))).toEqual({ kind: 'value', value: VALUE });
-    expect(credentialOf(restRequestEvent({ 'X-API-UUID': UUID, 'X-API-Secret': 's' }))).toMatchObject({ kind: 'legacy', uuid: UUID });
+    expect(credentialOf(restRequestEvent({ 'X-API-Token': VALUE }, 'any'))).toEqual({ kind: 'value', value: VALUE });
+    expect(credentialOf(restRequestEvent({ 'X-API-UUID': UUID, 'X-API-Secret': 's' }, 'any'))).toMatchObject({ kind: 'legacy', uuid: UUID });
   });
 
   it('takes the TOKEN authorizer token with or without the bearer scheme', () => {
@@ -72,7 +81,7 @@ describe('authorizer events: credentials', () => {
   });
 
   it('ignores a legacy UUID sent without its secret', () => {
-    expect(credentialOf(httpV2Event({ 'X-API-UUID': UUID }))).toBeUndefined();
+    expect(credentialOf(httpV2Event({ 'X-API-UUID': UUID }, 'any'))).toBeUndefined();
   });
 });
 
