@@ -56,6 +56,7 @@ interface Resolved {
   keyArn: string;
   busName: string;
   busArn: string;
+  macKeyArn: string;
 }
 
 interface TemplateFunction {
@@ -97,6 +98,7 @@ function resolveValue(value: unknown, r: Resolved, name: string): string {
   if (attribute === 'Arn' && resource.startsWith('ValueKey')) return r.keyArn;
   if (attribute === 'Arn' && resource.startsWith('StoreTable')) return r.tableArn;
   if (attribute === 'Arn' && resource.startsWith('Bus')) return r.busArn;
+  if (attribute === 'Arn' && resource.startsWith('MacKey')) return r.macKeyArn;
   if (v['Fn::Join']) return (v['Fn::Join'][1] as unknown[]).map((p) => resolveValue(p, r, name)).join(v['Fn::Join'][0]);
   throw new Error(`${name}: a template value the parity run cannot resolve: ${JSON.stringify(value)}`);
 }
@@ -230,7 +232,7 @@ export async function runParity(log: (line: string) => void = () => {}, options:
   const environments: Record<string, Record<string, string>> = {};
   try {
     const { arns } = app.iam;
-    const resolved: Resolved = { tableName: arns.table.split('/').pop()!, tableArn: arns.table, keyArn: arns.valueKey, busName: arns.bus.split('/').pop()!, busArn: arns.bus };
+    const resolved: Resolved = { tableName: arns.table.split('/').pop()!, tableArn: arns.table, keyArn: arns.valueKey, busName: arns.bus.split('/').pop()!, busArn: arns.bus, macKeyArn: arns.macKeys[0] };
     for (const id of PARITY_FUNCTIONS) {
       // The local IAM enforces the template's policy of each function, not the grant data it came from.
       const without = (options.without ?? []).filter((w) => w.startsWith(`${id}:`)).map((w) => w.slice(id.length + 1));
@@ -271,7 +273,7 @@ export async function runParity(log: (line: string) => void = () => {}, options:
       (o) => o.result?.projection === 'applied' && 'projection applied');
     const parity = { ...bob, sub: 'parity' };
     const create = () => step('createToken', 'HTTP API 2.0 POST /v1/tokens', httpEvent(ROUTES.createToken, parity, { body: { name: 'parity', permissions: ['events:read'] } }),
-      (o) => o.result?.statusCode === 201 && '201, value sealed through KMS');
+      (o) => o.result?.statusCode === 201 && '201, value tagged and sealed through KMS');
     const { token, value } = JSON.parse((await create()).result?.body ?? '{}') as { token?: { id: string }; value?: string };
     // A second token the authorizer has not seen yet (its container cache holds the first one).
     const { value: unseen } = JSON.parse((await create()).result?.body ?? '{}') as { value?: string };

@@ -109,11 +109,17 @@ const SCENARIOS: Record<FunctionId, Scenario | null> = {
         }
         return next();
       });
-      return { jwt, mark: app.bus.published.length };
+      // A create under an Idempotency-Key, answered once already (by another container).
+      const key = `k-${++serial}`;
+      const first = await app.request('POST', '/v1/tokens', { jwt: bob, body: { name: 'y', permissions: ['events:read'] }, headers: { 'idempotency-key': key } });
+      return { jwt, key, value: first.body.value, mark: app.bus.published.length };
     },
-    act: async ({ jwt, mark }) => {
+    act: async ({ jwt, key, value, mark }) => {
       const r = await app.request('POST', '/v1/tokens', { jwt, body: { name: 'x', permissions: ['events:read'] } });
-      return r.status === 201 && r.body.token.status === 'disabled' && publishedSince(mark, 'TokenCreated') && (await activityOf(r.body.token.id)).includes('created');
+      // The retry replays the first answer: its value, unsealed again.
+      const replay = await app.request('POST', '/v1/tokens', { jwt: bob, body: { name: 'y', permissions: ['events:read'] }, headers: { 'idempotency-key': key } });
+      return r.status === 201 && r.body.token.status === 'disabled' && publishedSince(mark, 'TokenCreated') && (await activityOf(r.body.token.id)).includes('created')
+        && replay.body?.value === value;
     },
   },
   listTokens: {
@@ -144,9 +150,18 @@ const SCENARIOS: Record<FunctionId, Scenario | null> = {
       && (await activityOf(id)).includes('disabled'),
   },
   renewToken: {
-    prepare: async () => ({ id: (await app.createToken(bob)).token.id, mark: app.bus.published.length }),
-    act: async ({ id, mark }) => ok((await app.request('POST', `/v1/tokens/${id}/renew`, { jwt: bob, body: {} })).status, 200) && publishedSince(mark, 'TokenRenewed')
-      && (await activityOf(id)).includes('renewed'),
+    prepare: async () => {
+      // A renew under an Idempotency-Key, answered once already (by another container).
+      const other = (await app.createToken(bob)).token.id;
+      const key = `k-${++serial}`;
+      const first = await app.request('POST', `/v1/tokens/${other}/renew`, { jwt: bob, body: {}, headers: { 'idempotency-key': key } });
+      return { id: (await app.createToken(bob)).token.id, other, key, value: first.body.value, mark: app.bus.published.length };
+    },
+    act: async ({ id, other, key, value, mark }) => {
+      const renewed = ok((await app.request('POST', `/v1/tokens/${id}/renew`, { jwt: bob, body: {} })).status, 200);
+      const replay = await app.request('POST', `/v1/tokens/${other}/renew`, { jwt: bob, body: {}, headers: { 'idempotency-key': key } });
+      return renewed && publishedSince(mark, 'TokenRenewed') && (await activityOf(id)).includes('renewed') && replay.body?.value === value;
+    },
   },
   deleteToken: {
     // A token that came from a legacy credential: the delete marks the UUID revoked first.
