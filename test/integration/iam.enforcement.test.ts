@@ -17,6 +17,7 @@ import { credentialsEnv, identityOf, LOCAL_INSPECTOR, LOCAL_RUNTIME } from '../.
 import { auditKeys, userKeys } from '../../shared/store/keys.ts';
 import { resetVault } from '../../shared/crypto/vault.ts';
 import { resetMacKeys } from '../../shared/crypto/mac.ts';
+import { resetPublisher } from '../../shared/events/publish.ts';
 import { clearVerifyCaches } from '../../shared/domain/verify.ts';
 import { resetStore } from '../../shared/store/client.ts';
 import { legacyTokenId } from '../../shared/token-value.ts';
@@ -37,7 +38,9 @@ beforeAll(async () => {
   keyDir = mkdtempSync(join(tmpdir(), 'tessera-iam-keys-'));
   const keyFile = join(keyDir, 'keys.json');
   writeFileSync(keyFile, JSON.stringify({ public_keys: [{ key_identifier: 'k1', key: leakKey.publicKey.export({ type: 'spki', format: 'pem' }), is_current: true }] }));
-  app = await startTestApp({ env: { TESSERA_AUTH_CACHE_SECONDS: '0', TESSERA_LEAK_KEYS: keyFile } });
+  // Inline: every scenario runs its function as a cold container of its own (fresh clients and
+  // caches, its own credentials), which the in-process handlers allow between two calls.
+  app = await startTestApp({ environments: 'inline', env: { TESSERA_AUTH_CACHE_SECONDS: '0', TESSERA_LEAK_KEYS: keyFile } });
   inspector = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: app.storeProxy.endpoint, region: 'us-east-1', credentials: identityOf(LOCAL_INSPECTOR) }));
   bob = await app.login('bob');
   alice = await app.login('alice');
@@ -63,6 +66,7 @@ async function asFunction<T>(functionId: string, act: () => Promise<T>): Promise
     resetStore();
     resetVault();
     resetMacKeys();
+    resetPublisher();
     clearVerifyCaches();
   };
   use(functionId);

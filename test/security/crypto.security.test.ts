@@ -32,6 +32,12 @@ afterAll(async () => {
   await app?.close();
 });
 
+/** New execution environments (and their data-key caches) from here on, as after a deploy. */
+const newContainers = async () => {
+  resetVault();
+  await app.environments?.reap(undefined, true);
+};
+
 const readRing = (): KeyRing => JSON.parse(readFileSync(ringPath, 'utf8'));
 const writeRing = (ring: KeyRing) => writeFileSync(ringPath, JSON.stringify(ring));
 
@@ -86,13 +92,13 @@ describe('values at rest', () => {
     const ring = readRing();
     // Act: the key rotates (as KMS's automatic rotation does), and a new container starts.
     writeRing({ current: 'local-rotated', keys: { ...ring.keys, 'local-rotated': randomBytes(32).toString('base64') } });
-    resetVault();
+    await newContainers();
     const fresh = await app.createToken(jwt);
     // Assess
     expect(kidOf((await readTokenItem(fresh.token.id))!.sealed)).not.toBe(kidOf((await readTokenItem(old.token.id))!.sealed));
     expect((await app.request('GET', `/v1/tokens/${old.token.id}/value`, { jwt })).body.value).toBe(old.value);
     expect((await app.request('GET', `/v1/tokens/${fresh.token.id}/value`, { jwt })).body.value).toBe(fresh.value);
-    resetVault(); // a cold container: both values open through KMS, under their own key material
+    await newContainers(); // cold containers: both values open through KMS, under their own key material
     expect((await app.request('GET', `/v1/tokens/${old.token.id}/value`, { jwt })).body.value).toBe(old.value);
     expect((await app.request('GET', `/v1/tokens/${fresh.token.id}/value`, { jwt })).body.value).toBe(fresh.value);
   });
