@@ -73,6 +73,11 @@ function parseStoreModule(file: string): Record<string, Sent> {
       if (/\[undefined,/.test(body)) actions.add('Query');
     }
     if (/new QueryCommand\(/.test(body) && !/IndexName/.test(body)) actions.add('Query');
+    // The paged reads (shared/store/paging.ts): the index a partition names, or the table itself.
+    for (const m of body.matchAll(/TOKEN_INDEXES\.(\w+)/g)) actions.add(`Query:${m[1]}`);
+    if (/TOKEN_INDEXES\[where\.index\]/.test(body)) for (const i of ['byOwner', 'byTenant']) actions.add(`Query:${i}`);
+    for (const m of body.matchAll(/indexName: '(\w+)'/g)) actions.add(`Query:${m[1]}`);
+    if (/(?:listPage|queryPages)\(/.test(body) && /partitionKey: 'pk'/.test(body)) actions.add('Query');
     // The reads of the verification path, whichever transport carries them (shared/store/reads.ts).
     if (/\breads\.get\(/.test(body)) actions.add('GetItem');
     if (/\breads\.batchGet\(/.test(body)) actions.add('BatchGetItem');
