@@ -121,7 +121,8 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalApp> 
       region,
       arns: { table: tableArnOf(region, tableName), valueKey: localKeyArn(region), bus: localBusArn(region, LOCAL_BUS_NAME), macKeys: [localMacKeyArn(region)] },
       grants: ACCESS,
-      unrestricted: [LOCAL_RUNTIME, LOCAL_INSPECTOR],
+      // The runtime itself, and test fixtures outside the deployed set (they have no role in the stack).
+      unrestricted: [LOCAL_RUNTIME, LOCAL_INSPECTOR, ...(options.extraFunctions ?? []).map((f) => f.id)],
     });
     proxy.use(storeIamInterceptor(iam));
     const consistency = eventualConsistency(proxy, { ...settingsFromEnv(process.env, { indexLagMs: 0, readLagMs: 0 }), ...options.consistency });

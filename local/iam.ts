@@ -167,7 +167,10 @@ export function eventsIamInterceptor(iam: LocalIam): Interceptor {
   return async (call, next) => {
     const entries = (call.body.Entries as { EventBusName?: string }[] | undefined) ?? [];
     const busArn = (name: string | undefined) => (name?.startsWith('arn:') ? name : localBusArn(iam.region, name ?? 'default'));
-    const calls: Call[] = [...new Set(entries.map((e) => busArn(e.EventBusName)))].map((resource) => ({ action: `events:${call.action}`, resource }));
+    // Entries for a bus that does not exist here are answered per entry by the bus (ResourceNotFound).
+    const calls: Call[] = [...new Set(entries.map((e) => busArn(e.EventBusName)))]
+      .filter((resource) => resource === iam.arns.bus)
+      .map((resource) => ({ action: `events:${call.action}`, resource }));
     const verdict = authorize(iam, 'events', call.accessKeyId, call.functionId, calls);
     return verdict.allow ? next() : jsonReply(verdict.reply.status, verdict.reply.body, '1.1');
   };

@@ -17,7 +17,7 @@ beforeAll(async () => {
   app = await startTestApp({ consistency: { indexLagMs: LAG, readLagMs: 0 } });
   bob = await app.login('bob');
   client = DynamoDBDocumentClient.from(
-    new DynamoDBClient({ endpoint: app.storeProxy.endpoint, region: 'us-east-1', credentials: identityOf('getToken'), maxAttempts: 1 }),
+    new DynamoDBClient({ endpoint: app.storeProxy.endpoint, region: 'us-east-1', credentials: identityOf('createToken'), maxAttempts: 1 }), // a function that may Get and Put
   );
 });
 afterAll(async () => {
