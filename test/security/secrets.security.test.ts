@@ -99,10 +99,13 @@ beforeAll(async () => {
   await call('not found', 'GET', '/v1/tokens/tok_00000000000000000', { jwt: bob });
   await call('bad event', 'POST', '/_local/events', { body: { detailType: 'UserChanged', detail: { tenantId: 'acme', userId: v, secret } } });
 
-  // Store faults: the 503 path, the authorizer's failure path, and a failed usage delivery.
+  // Store faults: the 503 path, the authorizer's failure path, and a failed usage delivery. The
+  // log subscription delivers earlier verifications' lines first, so their writes are not counted.
+  await app.flushLogs();
   faults.reset();
   faults.failCall(2, 'internal');
   await call('store fault on create', 'POST', '/v1/tokens', { jwt: bob, body: { name: 'x', permissions: ['events:read'] } });
+  await app.flushLogs();
   faults.reset();
   faults.failCall(1, 'timeout');
   await call('store fault in authorizer', 'GET', '/example/whoami', { headers: { authorization: `Bearer ${v}` } });
