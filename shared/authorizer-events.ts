@@ -7,7 +7,7 @@ import type {
   APIGatewayTokenAuthorizerEvent,
 } from 'aws-lambda';
 import { STAGE_CREDENTIALS_VARIABLE, type CredentialMode } from './authorizer-settings.ts';
-import type { Credential, Decision } from './domain/verify.ts';
+import type { Credential, Decision } from './decision.ts';
 
 export type AuthorizerEvent = APIGatewayRequestAuthorizerEventV2 | APIGatewayTokenAuthorizerEvent | APIGatewayRequestAuthorizerEvent;
 
@@ -74,6 +74,12 @@ export function sourceIpOf(event: AuthorizerEvent): string | undefined {
   const context = (event as { requestContext?: { http?: { sourceIp?: unknown }; identity?: { sourceIp?: unknown } } }).requestContext;
   if (!context || typeof context !== 'object') return undefined;
   return (event as APIGatewayRequestAuthorizerEventV2).version === '2.0' ? str(context.http?.sourceIp) : str(context.identity?.sourceIp);
+}
+
+/** The calling stage's variables (HTTP API and REST REQUEST events; TOKEN events carry none). */
+export function stageVariablesOf(event: AuthorizerEvent): Readonly<Record<string, string | undefined>> | undefined {
+  const variables = (event as { stageVariables?: unknown }).stageVariables;
+  return variables !== null && typeof variables === 'object' ? (variables as Record<string, string | undefined>) : undefined;
 }
 
 /** The key the permission map is looked up with: the HTTP API route key, or METHOD /resource. */

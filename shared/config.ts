@@ -3,6 +3,7 @@
 // hand, not with zod: every function imports this module, and zod was 450 KB of the authorizer's
 // 850 KB bundle and a third of its cold start (BENCHMARKS.md).
 import { clock, type Clock } from './clock.ts';
+import { parsePermissionMap, type PermissionMap } from './route-permissions.ts';
 
 type Env = Record<string, string | undefined>;
 
@@ -73,19 +74,6 @@ function macKeysOf(text: string): Config['macKeys'] | undefined {
   return refs && refs.every((r) => r.length > 0) ? { kind: 'kms', refs } : undefined;
 }
 
-function routePermissionsOf(text: string): Record<string, string[]> | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  const entries = Object.entries(value);
-  const lists = entries.every(([, needs]) => Array.isArray(needs) && needs.every((p) => typeof p === 'string'));
-  return lists ? (Object.fromEntries(entries) as Record<string, string[]>) : undefined;
-}
-
 /** Where secret-scanning public keys are: an https URL (AWS) or a file path (locally). */
 function leakKeysOf(text: string): Config['leakKeys'] | undefined {
   if (/^https:\/\//i.test(text)) return URL.canParse(text) ? { kind: 'url', ref: text } : undefined;
@@ -117,7 +105,7 @@ function readEnv(env: Env) {
     TESSERA_EVENT_SOURCE: r.text('TESSERA_EVENT_SOURCE', 'tessera.tokens'),
     TESSERA_AUTH_CACHE_SECONDS: r.integer('TESSERA_AUTH_CACHE_SECONDS', 0, 60, 10),
     TESSERA_AUTH_DENY_CACHE_SECONDS: r.integer('TESSERA_AUTH_DENY_CACHE_SECONDS', 0, 60, 5),
-    TESSERA_ROUTE_PERMISSIONS: r.parsed('TESSERA_ROUTE_PERMISSIONS', '{}', 'must be a JSON object of route -> permission list', routePermissionsOf)!,
+    TESSERA_ROUTE_PERMISSIONS: r.parsed('TESSERA_ROUTE_PERMISSIONS', '{}', 'must be a JSON object of route -> permission list', parsePermissionMap)!,
     TESSERA_SDK_CONNECT_TIMEOUT_MS: r.integer('TESSERA_SDK_CONNECT_TIMEOUT_MS', 1, MAX, 1000),
     TESSERA_SDK_REQUEST_TIMEOUT_MS: r.integer('TESSERA_SDK_REQUEST_TIMEOUT_MS', 1, MAX, 3000),
     TESSERA_SDK_MAX_ATTEMPTS: r.integer('TESSERA_SDK_MAX_ATTEMPTS', 1, 5, 3),
@@ -139,7 +127,7 @@ export interface Config {
   eventBus?: string;
   identitySource: string;
   eventSource: string;
-  authorizer: { cacheSeconds: number; denyCacheSeconds: number; routePermissions: Record<string, string[]> };
+  authorizer: { cacheSeconds: number; denyCacheSeconds: number; routePermissions: PermissionMap };
   sdk: { connectTimeoutMs: number; requestTimeoutMs: number; maxAttempts: number };
   logLevel: string;
   /** Secret-scanning public keys (GitHub's format); unset: every leak report is refused (401). */

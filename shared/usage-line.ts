@@ -6,6 +6,7 @@
 //
 // Built by hand rather than with Powertools Metrics: one line costs a string concatenation here,
 // against ~10 µs and ~40 KB of bundle there (BENCHMARKS.md).
+import type { Decision } from './decision.ts';
 import type { JsonFilter } from './log-filter.ts';
 
 export const METRICS_NAMESPACE = 'Tessera';
@@ -30,6 +31,10 @@ export interface Outcome {
   reason?: string;
   latencyMs: number;
 }
+
+/** The outcome of a decision, for its line. */
+export const outcomeOf = (d: Decision, latencyMs: number): Outcome =>
+  d.allow ? { allowed: true, tokenId: d.grant.tokenId, latencyMs } : { allowed: false, tokenId: d.tokenId, reason: d.reason, latencyMs };
 
 /** The parsed line, as functions/usage.ts reads it. */
 export interface UsageRecord {

@@ -8,7 +8,6 @@
 // within about a second of its revocation (the feed, shared/domain/revocation-watch.ts).
 // Verification writes nothing: usage is counted from the authorizer's log line
 // (shared/usage-line.ts, functions/usage.ts).
-import { decodeStageMap, STAGE_PERMISSIONS_VARIABLE, type PermissionMap } from '../route-permissions.ts';
 import { getConfig } from '../config.ts';
 import { addressAllowed } from '../networks.ts';
 import type { TokenRecord, UserRecord } from '../store/items.ts';
@@ -20,6 +19,7 @@ type ParsedValue = NonNullable<ReturnType<typeof parseValue>>;
 import { effectivePermissions, tokenBlocker } from './owner.ts';
 import { statusOf } from '../lifecycle.ts';
 import { RevocationWatch } from './revocation-watch.ts';
+import type { Credential, Decision, DenyReason, Grant } from '../decision.ts';
 
 /**
  * verify(): the value path (one BatchGetItem), the legacy path (two GetItems), the revocation
@@ -27,34 +27,7 @@ import { RevocationWatch } from './revocation-watch.ts';
  */
 export const VERIFY_NEEDS = needs(READ_NEEDS.readTokenWithOwner, READ_NEEDS.readToken, READ_NEEDS.readUser, READ_NEEDS.readRevocationsSince);
 
-export type Credential = { kind: 'value'; value: string } | { kind: 'legacy'; uuid: string; secret: string };
-
-export type DenyReason =
-  | 'malformed'
-  | 'unknown'
-  | 'mismatch'
-  | 'disabled'
-  | 'expired'
-  | 'owner_inactive'
-  | 'no_permissions'
-  | 'permission_missing'
-  | 'network'
-  | 'network_unknown';
-
-export interface Grant {
-  tenantId: string;
-  userId: string;
-  tokenId: string;
-  permissions: string[];
-  /** The token's source networks; absent when unrestricted. Checked per request, after the cache. */
-  allowedCidrs?: string[];
-}
-
-/**
- * validUntil: when the acceptance ends by itself (expiry, end of a grace period); no cache outlives
- * it. A refusal names the token when the credential matched a stored one, for its usage counters.
- */
-export type Decision = { allow: true; grant: Grant; validUntil?: number } | { allow: false; reason: DenyReason; tokenId?: string };
+export type { Credential, Decision, DenyReason, Grant } from '../decision.ts';
 
 const CACHE_MAX_ENTRIES = 10_000;
 
@@ -202,26 +175,6 @@ export async function verify(credential: Credential): Promise<Decision> {
   return checked.decision;
 }
 
-const stageMaps = new Map<string, PermissionMap | 'invalid'>();
-
-/**
- * The permission map for a request: the function's configured map, plus the one the calling
- * API's stage carries (stage variable tesseraPermissions), which wins for its own routes. A stage
- * map that cannot be read is 'invalid': the caller refuses, never ignores it.
- */
-export function permissionMapFor(stageVariables: Readonly<Record<string, string | undefined>> | null | undefined): PermissionMap | 'invalid' {
-  const configured = getConfig().authorizer.routePermissions;
-  const text = stageVariables?.[STAGE_PERMISSIONS_VARIABLE];
-  if (typeof text !== 'string' || text === '') return configured;
-  let stage = stageMaps.get(text);
-  if (stage === undefined) {
-    stage = decodeStageMap(text);
-    if (stageMaps.size >= 100) stageMaps.clear();
-    stageMaps.set(text, stage);
-  }
-  return stage === 'invalid' ? stage : { ...configured, ...stage };
-}
-
 /**
  * The network check of a token restricted to source networks (docs/rules.md §1.14). It runs on
  * every request, after the cache, whose decisions are per token: one address's acceptance is
@@ -234,4 +187,3 @@ export function networkDecision(decision: Decision, sourceIp: string | undefined
   return addressAllowed(decision.grant.allowedCidrs, sourceIp) ? decision : { allow: false, reason: 'network', tokenId };
 }
 
-export const missingFor = (grant: Grant, required: readonly string[]) => required.filter((p) => !grant.permissions.includes(p));
