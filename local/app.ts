@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { AuthorizerSettings } from '../shared/authorizer-settings.ts';
-import { clock } from '../shared/clock.ts';
+import { clock, isoNow } from '../shared/clock.ts';
 import { getConfig, resetConfig } from '../shared/config.ts';
 import { resetPublisher } from '../shared/events/publish.ts';
 import { logger } from '../shared/log.ts';
@@ -229,7 +229,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalApp> 
       await logs.flush(); // lines written before the clock moved count on their own day
       clock.advance(seconds);
       const swept = await housekeeping();
-      return { now: new Date(clock.now()).toISOString(), swept };
+      return { now: isoNow(), swept };
     };
     const jwt = await loadJwtKeys(dataDir, persist);
     if (options.seed ?? true) await seedDemo(bus);

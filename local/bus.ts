@@ -13,6 +13,7 @@ import { getConfig } from '../shared/config.ts';
 import type { DomainEvent, DomainEventType } from '../shared/events/publish.ts';
 import { matches, userEventPattern } from '../shared/events/rules.ts';
 import { lambdaContext } from './lambda.ts';
+import { isoNow } from '../shared/clock.ts';
 import { awsJsonError, jsonReply, startAwsJsonEndpoint, type AwsJsonEndpoint, type Interceptor } from './store-proxy.ts';
 
 type UserEventsHandler = (event: EventBridgeEvent<string, unknown>, context?: unknown) => Promise<unknown>;
@@ -77,7 +78,7 @@ export class LocalBus {
       'detail-type': detailType,
       source,
       account: '000000000000',
-      time: new Date(clock.now()).toISOString(),
+      time: isoNow(clock),
       region,
       resources,
       detail,

@@ -23,3 +23,6 @@ export class OffsetClock implements Clock {
 
 /** The process-wide clock. In AWS nothing moves it; locally /_local/time does. */
 export const clock = new OffsetClock();
+
+/** A clock's now as ISO-8601 UTC text: how every time is stored, sent and shown. */
+export const isoNow = (c: Clock = clock): string => new Date(c.now()).toISOString();

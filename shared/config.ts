@@ -2,7 +2,7 @@
 // malformed value fails the container before the first request, never during one. Checked by
 // hand, not with zod: every function imports this module, and zod was 450 KB of the authorizer's
 // 850 KB bundle and a third of its cold start (BENCHMARKS.md).
-import { clock, type Clock } from './clock.ts';
+import { clock, isoNow, type Clock } from './clock.ts';
 import { parsePermissionMap, type PermissionMap } from './route-permissions.ts';
 
 type Env = Record<string, string | undefined>;
@@ -176,3 +176,6 @@ export function getConfig(): Config {
 export function resetConfig(): void {
   cached = undefined;
 }
+
+/** Now on the service clock, as ISO-8601 UTC text. */
+export const serviceNowIso = (): string => isoNow(getConfig().clock);

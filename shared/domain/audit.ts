@@ -3,7 +3,7 @@
 // walls of the token routes: administrators read their tenant's log, others the entries of
 // their own tokens, and nothing crosses a tenant.
 import { createHash } from 'node:crypto';
-import { getConfig } from '../config.ts';
+import { serviceNowIso } from '../config.ts';
 import { CURSOR_NEEDS, decodeCursor, encodeCursor } from '../http/cursor.ts';
 import { needs } from '../grants.ts';
 import type { AuditQueryInput, AuditEntryJsonShape } from '../http/schemas.ts';
@@ -54,7 +54,7 @@ export interface EntryInput {
 export function entryFor(token: Pick<TokenRecord, 'id' | 'name' | 'tenantId' | 'ownerId' | 'ownerRef'>, input: EntryInput): AuditRecord {
   return {
     id: input.id ?? newId('audit'),
-    at: input.at ?? new Date(getConfig().clock.now()).toISOString(),
+    at: input.at ?? serviceNowIso(),
     action: input.action,
     tenantId: token.tenantId,
     tokenId: token.id,

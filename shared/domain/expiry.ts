@@ -2,7 +2,7 @@
 // three days. Run by a scheduled rule in AWS (hourly) and by the local runtime's clock; a
 // missed run is caught up by the next, and a repeat sends nothing twice.
 import { getConfig } from '../config.ts';
-import { PUBLISH_NEEDS, publish } from '../events/publish.ts';
+import { PUBLISH_NEEDS, publish, tokenEvent } from '../events/publish.ts';
 import { needs } from '../grants.ts';
 import { ConditionFailed } from '../store/client.ts';
 import { TOKEN_STORE_NEEDS, tokensExpiringBetween, updateToken } from '../store/tokens.ts';
@@ -29,13 +29,7 @@ export async function sendExpiryNotices(): Promise<{ sent: number }> {
       if (e instanceof ConditionFailed) continue; // changed meanwhile; the next run looks again
       throw e;
     }
-    await publish({
-      detailType: 'TokenExpiringSoon',
-      detail: {
-        tenantId: token.tenantId, tokenId: token.id, ownerId: token.ownerId, name: token.name,
-        visibility: token.visibility, at: from, expiresAt: token.expiresAt,
-      },
-    });
+    await publish(tokenEvent('TokenExpiringSoon', token, from, { expiresAt: token.expiresAt }));
     sent++;
   }
   return { sent };

@@ -7,11 +7,11 @@ import { createHash } from 'node:crypto';
 import { getConfig } from '../config.ts';
 import { ConflictError, UnauthenticatedError } from '../errors.ts';
 import { reportSignedBy } from '../crypto/leak-keys.ts';
-import { PUBLISH_NEEDS, publish, type DomainEvent } from '../events/publish.ts';
+import { PUBLISH_NEEDS, publish, tokenEvent } from '../events/publish.ts';
 import { needs } from '../grants.ts';
 import { validate } from '../http/middleware.ts';
 import { LeakReport, type LeakReportInput } from '../http/schemas.ts';
-import { ConditionFailed } from '../store/client.ts';
+import { retryOnConflict } from '../store/client.ts';
 import { announceRevocations, REVOCATION_STORE_NEEDS } from '../store/revocations.ts';
 import { getToken, TOKEN_STORE_NEEDS, updateToken, type TokenRecord } from '../store/tokens.ts';
 import { hashesEqual, hashValue, parseValue } from '../token-value.ts';
@@ -68,29 +68,27 @@ function valueOf(token: TokenRecord, value: string, nowMs: number): boolean {
 async function revokeLeaked(entry: LeakReportInput[number]): Promise<boolean> {
   const parsed = parseValue(entry.token);
   if (!parsed) return false;
-  for (let attempt = 1; ; attempt++) {
-    const nowMs = getConfig().clock.now();
-    const token = await getToken(parsed.tokenId, true);
-    if (!token || token.ownerRef !== parsed.ownerRef || !valueOf(token, entry.token, nowMs)) return false;
-    if (token.disabledReason === 'leaked' && token.disabledAt) return true;
-    if (statusOf(token, nowMs) !== 'enabled') return false;
-    const at = new Date(nowMs).toISOString();
-    let saved: TokenRecord;
-    // Refused by every authorizer within 2 s (rules.md §1.6): announced before the write.
-    await announceRevocations([{ kind: 'token', id: token.id }]);
-    try {
-      saved = await updateToken({ ...token, disabledAt: at, disabledReason: 'leaked', updatedAt: at }, token.version);
-    } catch (e) {
-      if (!(e instanceof ConditionFailed)) throw e;
-      if (attempt >= MAX_ATTEMPTS) throw new ConflictError('The token changed concurrently; retry the report.');
-      continue;
-    }
-    await recordActivity(saved, { action: 'disabled', actor: systemActor('leak_report'), reason: 'leaked', url: entry.url, at });
-    const detail = { tenantId: saved.tenantId, tokenId: saved.id, ownerId: saved.ownerId, name: saved.name, visibility: saved.visibility, at };
-    await publish(
-      { detailType: 'TokenDisabled', detail: { ...detail, reason: 'leaked' } } satisfies DomainEvent,
-      { detailType: 'TokenLeaked', detail: { ...detail, url: entry.url, source: entry.source } } satisfies DomainEvent,
-    );
-    return true;
-  }
+  const revoked = await retryOnConflict(
+    MAX_ATTEMPTS,
+    async () => {
+      const nowMs = getConfig().clock.now();
+      const token = await getToken(parsed.tokenId, true);
+      if (!token || token.ownerRef !== parsed.ownerRef || !valueOf(token, entry.token, nowMs)) return false;
+      if (token.disabledReason === 'leaked' && token.disabledAt) return true;
+      if (statusOf(token, nowMs) !== 'enabled') return false;
+      const at = new Date(nowMs).toISOString();
+      // Refused by every authorizer within 2 s (rules.md §1.6): announced before the write.
+      await announceRevocations([{ kind: 'token', id: token.id }]);
+      return { saved: await updateToken({ ...token, disabledAt: at, disabledReason: 'leaked', updatedAt: at }, token.version), at };
+    },
+    () => new ConflictError('The token changed concurrently; retry the report.'),
+  );
+  if (typeof revoked === 'boolean') return revoked;
+  const { saved, at } = revoked;
+  await recordActivity(saved, { action: 'disabled', actor: systemActor('leak_report'), reason: 'leaked', url: entry.url, at });
+  await publish(
+    tokenEvent('TokenDisabled', saved, at, { reason: 'leaked' }),
+    tokenEvent('TokenLeaked', saved, at, { url: entry.url, source: entry.source }),
+  );
+  return true;
 }

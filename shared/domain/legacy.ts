@@ -1,7 +1,7 @@
 // Legacy UUID+secret credentials (rules.md §1.11): one legacy token per UUID, idempotent by key
 // (the token id is derived from the UUID). The old system's secrets arrive as SHA-256 hex.
 import { z } from 'zod';
-import { getConfig } from '../config.ts';
+import { serviceNowIso } from '../config.ts';
 import { logger } from '../log.ts';
 import { ConditionFailed } from '../store/client.ts';
 import { needs } from '../grants.ts';
@@ -62,7 +62,7 @@ export async function importLegacy(records: unknown[]): Promise<ImportReport> {
       report.skipped.push({ uuid: c.uuid, reason: marker === 'revoked' ? 'revoked' : 'already_imported' });
       continue;
     }
-    const at = new Date(getConfig().clock.now()).toISOString();
+    const at = serviceNowIso();
     const record = newToken({
       id: legacyTokenId(uuid),
       tenantId: c.tenantId,

@@ -2,7 +2,7 @@
 // Handlers call one function here; this module asks access.ts who may do what and writes
 // through shared/store/tokens.ts with single-item conditional writes.
 import { normalizePermissions, type Permission } from '../catalog.ts';
-import { getConfig } from '../config.ts';
+import { getConfig, serviceNowIso } from '../config.ts';
 import { MAC_NEEDS, macKeys } from '../crypto/mac.ts';
 import { seal, open, VAULT_NEEDS } from '../crypto/vault.ts';
 import {
@@ -11,12 +11,12 @@ import {
   PermissionNotHeldError,
   ValidationError,
 } from '../errors.ts';
-import { PUBLISH_NEEDS, publish, type DomainEvent } from '../events/publish.ts';
+import { PUBLISH_NEEDS, publish, type DomainEvent, tokenEvent } from '../events/publish.ts';
 import { needs } from '../grants.ts';
 import { TokenJson, type CreateTokenInput, type ListTokensInput, type PatchTokenInput, type RenewTokenInput, type TokenJsonShape } from '../http/schemas.ts';
 import { CURSOR_NEEDS, decodeCursor, encodeCursor } from '../http/cursor.ts';
 import { newId } from '../ids.ts';
-import { ConditionFailed } from '../store/client.ts';
+import { ConditionFailed, retryOnConflict } from '../store/client.ts';
 import { CREATED_SK_PATTERN } from '../store/keys.ts';
 import {
   deleteToken as storeDelete,
@@ -62,7 +62,6 @@ export const TOKEN_OPERATION_NEEDS = {
 } as const;
 
 const now = () => getConfig().clock.now();
-const isoNow = () => new Date(now()).toISOString();
 /** New values carry a tag under the deployment's current value-tag key (shared/token-value.ts). */
 const tagging = async () => ({ key: (await macKeys('value-tag'))[0], nowMs: now() });
 
@@ -80,10 +79,8 @@ export function toJson(t: TokenRecord, atMs = now()): TokenJsonShape {
   } as TokenJsonShape;
 }
 
-const event = (detailType: DomainEvent['detailType'], t: TokenRecord, extra: Partial<DomainEvent['detail']> = {}): DomainEvent => ({
-  detailType,
-  detail: { tenantId: t.tenantId, tokenId: t.id, ownerId: t.ownerId, name: t.name, visibility: t.visibility, at: isoNow(), ...extra },
-});
+const event = (detailType: DomainEvent['detailType'], t: TokenRecord, extra: Partial<DomainEvent['detail']> = {}): DomainEvent =>
+  tokenEvent(detailType, t, serviceNowIso(), extra);
 
 function assertHeld(requested: readonly Permission[], held: readonly Permission[]): void {
   const missing = requested.filter((p) => !held.includes(p));
@@ -108,7 +105,7 @@ export async function createToken(actor: Actor, input: CreateTokenInput, idempot
   const id = pending?.record.tokenId ?? newId('token');
   const value = pending?.value ?? mintValue(id, actor.tenantId, actor.userId, await tagging());
   const sealed = pending?.record.sealed ?? (await seal(value, id));
-  const at = pending?.record.createdAt ?? isoNow();
+  const at = pending?.record.createdAt ?? serviceNowIso();
   if (standing?.kind === 'fresh' && (await reserve(standing.claim, { tokenId: id, sealed, createdAt: at, fromVersion: null }, now()))) {
     return createToken(actor, input, idempotencyKey); // another attempt holds the key: finish or replay it
   }
@@ -213,18 +210,8 @@ export async function listTokens(actor: Actor, q: ListTokensInput): Promise<{ it
 const MAX_ATTEMPTS = 5;
 
 /** Re-reads and re-applies on a lost race, so concurrent changes serialize. */
-async function withRetry<T>(attempt: () => Promise<T>): Promise<T> {
-  for (let i = 1; ; i++) {
-    try {
-      return await attempt();
-    } catch (e) {
-      if (!(e instanceof ConditionFailed) || i >= MAX_ATTEMPTS) {
-        if (e instanceof ConditionFailed) throw new ConflictError('The token changed concurrently; retry.');
-        throw e;
-      }
-    }
-  }
-}
+const withRetry = <T>(attempt: () => Promise<T>): Promise<T> =>
+  retryOnConflict(MAX_ATTEMPTS, attempt, () => new ConflictError('The token changed concurrently; retry.'));
 
 /** Whether a change can end an acceptance the authorizer may have cached. */
 function narrows(before: TokenRecord, after: TokenRecord): boolean {
@@ -364,7 +351,7 @@ export async function deleteToken(actor: Actor, id: string): Promise<void> {
   await withRetry(async () => {
     const token = await visibleToken(actor, id, true);
     // First the mark, then the delete: a crash between leaves a token that a retry deletes.
-    if (token.legacyUuid) await markLegacyRevoked(token.legacyUuid, isoNow());
+    if (token.legacyUuid) await markLegacyRevoked(token.legacyUuid, serviceNowIso());
     await announceToken(token.id);
     await storeDelete(token.id, token.version);
     await recordActivity(token, { action: 'deleted', actor: userActor(actor) });

@@ -3,17 +3,17 @@
 // token either done or untouched, and a redelivery (same version = repeat) finishes the job.
 // Until it has, the authorizer's owner check already rejects what the cascade would disable.
 import { z } from 'zod';
-import { getConfig } from '../config.ts';
+import { serviceNowIso } from '../config.ts';
 import { ValidationError } from '../errors.ts';
-import { PUBLISH_NEEDS, publish, type DomainEvent } from '../events/publish.ts';
+import { PUBLISH_NEEDS, publish, type DomainEvent, tokenEvent } from '../events/publish.ts';
 import { needs } from '../grants.ts';
-import { ConditionFailed } from '../store/client.ts';
+import { retryOnConflict } from '../store/client.ts';
 import { announceRevocations, REVOCATION_STORE_NEEDS } from '../store/revocations.ts';
 import { allTokensOf, getToken, TOKEN_STORE_NEEDS, updateToken, type DisabledReason, type TokenRecord } from '../store/tokens.ts';
 import { getUser, putUserIfNewer, USER_STORE_NEEDS, type ProjectionWrite, type UserRecord } from '../store/users.ts';
 import { ownerRefOf } from '../token-value.ts';
-import { effectivePermissions } from './actor.ts';
 import { AUDIT_STORE_NEEDS, putAudit } from '../store/audit.ts';
+import { effectivePermissions, tokenBlocker } from './owner.ts';
 import { derivedAuditId, entryFor, systemActor } from './audit.ts';
 
 const id = z.string().regex(/^[A-Za-z0-9._:@|-]{1,128}$/, 'letters, digits and ._:@|- only, at most 128');
@@ -72,7 +72,7 @@ const CASCADE_CONCURRENCY = 16;
 const MAX_ATTEMPTS = 6;
 
 export async function applyUserEvent(event: UserEvent): Promise<CascadeReport> {
-  const at = new Date(getConfig().clock.now()).toISOString();
+  const at = serviceNowIso();
   const d = event.detail;
   let record: Omit<UserRecord, 'ownerRef'>;
   if (event.detailType === 'UserChanged') {
@@ -98,10 +98,13 @@ export async function applyUserEvent(event: UserEvent): Promise<CascadeReport> {
   return { projection, ...(await cascade(user)) };
 }
 
+/** Why an owner's tokens are disabled, by what keeps the owner from holding tokens (owner.ts tokenBlocker). */
+const OWNER_REASON = { deleted: 'owner_deleted', disabled: 'owner_disabled', sso: 'owner_sso' } as const satisfies Record<string, DisabledReason>;
+
 /** What the owner's state demands of one token, or undefined if it is already so. */
 export function cascadeChange(token: TokenRecord, owner: UserRecord, atIso: string): TokenRecord | undefined {
-  const reason: DisabledReason | null =
-    owner.status === 'deleted' ? 'owner_deleted' : owner.status === 'disabled' ? 'owner_disabled' : owner.authMethod === 'sso' ? 'owner_sso' : null;
+  const blocker = tokenBlocker(owner);
+  const reason: DisabledReason | null = blocker && blocker !== 'unknown' ? OWNER_REASON[blocker] : null;
   // Disabling the owner disables tokens without trimming them; only what the role lost is trimmed.
   const held = effectivePermissions(owner);
   const next = { ...token };
@@ -141,35 +144,27 @@ async function recordCascadeDone(token: TokenRecord): Promise<void> {
 
 /** Brings one token in line with its owner: one conditional write, re-read and redone on a race. */
 export async function cascadeOne(token: TokenRecord, owner: UserRecord): Promise<{ outcome: 'unchanged' | 'changed' | 'disabled'; token?: TokenRecord }> {
-  let current: TokenRecord | undefined = token;
-  for (let attempt = 1; current; attempt++) {
-    const next = cascadeChange(current, owner, new Date(getConfig().clock.now()).toISOString());
-    if (!next) {
-      // Disabled by this very change of the owner, on an earlier delivery: its entry may be missing.
-      if (current.disabledAt && CASCADE_REASONS.includes(current.disabledReason) && current.disabledAt >= owner.updatedAt) await recordCascadeDone(current);
-      return { outcome: 'unchanged', token: current };
-    }
-    let saved: TokenRecord;
-    try {
-      saved = await updateToken(next, current.version);
-    } catch (e) {
-      if (!(e instanceof ConditionFailed) || attempt >= MAX_ATTEMPTS) throw e;
-      current = await getToken(token.id, true);
-      continue;
-    }
-    const disabled = Boolean(next.disabledAt && !current.disabledAt);
-    // The event first: a redelivery after a failed entry finds the token done and sends no event.
-    if (disabled) await publish(disabledEvent(next));
-    await recordCascade(current, saved);
-    return { outcome: disabled ? 'disabled' : 'changed', token: saved };
+  const change = await retryOnConflict(MAX_ATTEMPTS, async (run) => {
+    const current = run === 1 ? token : await getToken(token.id, true);
+    if (!current) return undefined;
+    const next = cascadeChange(current, owner, serviceNowIso());
+    return { current, next, saved: next && (await updateToken(next, current.version)) };
+  });
+  if (!change) return { outcome: 'unchanged' };
+  const { current, next, saved } = change;
+  if (!next || !saved) {
+    // Disabled by this very change of the owner, on an earlier delivery: its entry may be missing.
+    if (current.disabledAt && CASCADE_REASONS.includes(current.disabledReason) && current.disabledAt >= owner.updatedAt) await recordCascadeDone(current);
+    return { outcome: 'unchanged', token: current };
   }
-  return { outcome: 'unchanged' };
+  const disabled = Boolean(next.disabledAt && !current.disabledAt);
+  // The event first: a redelivery after a failed entry finds the token done and sends no event.
+  if (disabled) await publish(disabledEvent(next));
+  await recordCascade(current, saved);
+  return { outcome: disabled ? 'disabled' : 'changed', token: saved };
 }
 
-const disabledEvent = (t: TokenRecord): DomainEvent => ({
-  detailType: 'TokenDisabled',
-  detail: { tenantId: t.tenantId, tokenId: t.id, ownerId: t.ownerId, name: t.name, visibility: t.visibility, at: t.disabledAt!, reason: t.disabledReason },
-});
+const disabledEvent = (t: TokenRecord): DomainEvent => tokenEvent('TokenDisabled', t, t.disabledAt!, { reason: t.disabledReason });
 
 export async function cascade(owner: UserRecord): Promise<Omit<CascadeReport, 'projection'>> {
   const report = { examined: 0, changed: 0, disabled: 0 };

@@ -30,6 +30,21 @@ export interface DomainEvent {
   };
 }
 
+/** What a token event says about its token. */
+interface TokenFacts {
+  id: string;
+  tenantId: string;
+  ownerId: string;
+  name: string;
+  visibility: 'private' | 'shared';
+}
+
+/** A token event: the token's facts, when it happened, and what this kind of event adds. */
+export const tokenEvent = (detailType: DomainEventType, t: TokenFacts, at: string, extra: Partial<DomainEvent['detail']> = {}): DomainEvent => ({
+  detailType,
+  detail: { tenantId: t.tenantId, tokenId: t.id, ownerId: t.ownerId, name: t.name, visibility: t.visibility, at, ...extra },
+});
+
 type EventBridge = InstanceType<typeof import('@aws-sdk/client-eventbridge').EventBridgeClient>;
 let client: EventBridge | undefined;
 

@@ -46,6 +46,22 @@ export class ConditionFailed extends Error {
   }
 }
 
+/**
+ * Runs `attempt` until it does not lose a conditional write, `times` runs at most; each run
+ * re-reads what it changes, so concurrent changes serialize. `attempt` gets its run number (1
+ * first). When the last run loses too, `exhausted()` is thrown, or the ConditionFailed itself.
+ */
+export async function retryOnConflict<T>(times: number, attempt: (run: number) => Promise<T>, exhausted?: () => Error): Promise<T> {
+  for (let run = 1; ; run++) {
+    try {
+      return await attempt(run);
+    } catch (e) {
+      if (!(e instanceof ConditionFailed)) throw e;
+      if (run >= times) throw exhausted?.() ?? e;
+    }
+  }
+}
+
 const isConditionFailure = (e: unknown) =>
   e instanceof Error && (e.name === 'ConditionalCheckFailedException' || e.name === 'TransactionCanceledException');
 
