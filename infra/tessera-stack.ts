@@ -46,6 +46,24 @@ const USER_EVENT_RETRIES = 2;
 
 export const ssmParameterName = (env: string, name: 'authorizer-arn' | 'event-bus-name' | 'event-bus-arn' | 'api-url') => `/tessera/${env}/${name}`;
 
+type Fn = TesseraFunction;
+type Define = (fnId: RouteId | JobId, entry: string, description: string, sizing: Sizing, deadLetterQueue?: Queue) => Fn;
+
+/** A dead-letter queue: encrypted, TLS only, 14 days; it has no DLQ of its own. */
+function deadLetterQueue(scope: Construct, id: string, removalPolicy: RemovalPolicy, why: string): Queue {
+  const queue = new Queue(scope, id, { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14), removalPolicy });
+  acknowledge(queue, 'AwsSolutions-SQS3', why);
+  return queue;
+}
+
+const routesOf = (api: RouteDef['api']) => ROUTE_LIST.filter((r) => r.api === api);
+
+/**
+ * The stack is composed of one method per concern, each building its resources in the stack's
+ * own scope: moving them into nested constructs would change their logical ids, and
+ * CloudFormation would replace them (a dead-letter queue with its messages, the table's stream
+ * subscription) on the next deploy.
+ */
 export class TesseraStack extends Stack {
   readonly config: TesseraEnvironment;
   /** Every function, keyed by route id or job id. */
@@ -60,50 +78,87 @@ export class TesseraStack extends Stack {
   readonly observability: Observability;
   /** The console page on S3 + CloudFront, when the environment enables it. */
   readonly consoleSite?: ConsoleSite;
+  private readonly removalPolicy: RemovalPolicy;
 
   constructor(scope: Construct, id: string, props: TesseraStackProps) {
     super(scope, id, props);
     const env = (this.config = props.config);
-    const retain = env.removalPolicy === 'retain';
-    const removalPolicy = retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
-
-    // ---- data -----------------------------------------------------------------------------
-    const valueKey = tesseraKey(this, 'ValueKey', { description: `Tessera ${env.name}: seals token values kept for "view value"`, alias: `alias/tessera/${env.name}/values`, retain });
+    this.removalPolicy = env.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     this.store = new TokenTable(this, 'Store', env);
-    this.bus = new EventBus(this, 'Bus', { eventBusName: `tessera-${env.name}`, description: `Tessera ${env.name}: identity events in, token events out` });
+    this.bus = this.eventBus(env);
+    const resources = this.storeResources(env);
+    // Identity events that failed every retry, from the rule's delivery and from the function.
+    this.userEventsDlq = deadLetterQueue(this, 'UserEventsDlq', this.removalPolicy,
+      'This queue is the dead-letter queue of the user-events rule and function; it has no DLQ of its own, and its depth alarms instead.');
+    const define = this.functionFactory(env, resources);
+    for (const route of routesOf('management')) define(route.id, route.entry, `${routeKey(route)}: ${route.summary}`, ROUTE_SIZING);
+    const job = (jobId: JobId, dlq?: Queue) => define(jobId, JOBS[jobId].entry, JOBS[jobId].summary, JOB_SIZING[jobId], dlq);
+    const authorizer = job('authorizer');
+    const userEvents = job('userEvents', this.userEventsDlq);
+    const legacyImport = job('legacyImport');
+    const expiryNotices = job('expiryNotices');
+    const ttlRemovals = job('ttlRemovals');
+    const usage = job('usage');
+    // The console page's bucket and distribution come before the API, so the API's CORS can allow
+    // the distribution's origin; the page itself after it, with a config.json naming the API.
+    if (env.consoleSite) {
+      if (!props.consoleSiteDir) throw new Error('consoleSite is on but no consoleSiteDir was given (infra/build.ts builds web/dist).');
+      this.consoleSite = new ConsoleSite(this, 'Console', { environment: env.name, siteDir: props.consoleSiteDir, removalPolicy: this.removalPolicy, logRetention: env.logRetention });
+    }
+    this.managementApi = this.buildManagementApi(env);
+    this.consoleSite?.deployPage({ apiBase: this.managementApi.api.apiEndpoint });
+    this.configureAuthorizer(env, authorizer, usage);
+    this.identityEvents(env, userEvents);
+    this.schedules(expiryNotices);
+    this.streamDlq = this.ttlRemovalStream(ttlRemovals);
+    this.exampleApi = env.exampleApi ? this.buildExampleApi(env, authorizer, define) : undefined;
+    this.observability = new Observability(this, 'Observability', {
+      env,
+      apis: { management: this.managementApi, ...(this.exampleApi ? { example: this.exampleApi } : {}) },
+      managementApi: this.managementApi,
+      functions: this.functions,
+      authorizer,
+      userEventsDlq: this.userEventsDlq,
+      streamDlq: this.streamDlq,
+    });
+    this.outputs(env, authorizer, legacyImport);
+  }
+
+  /** The bus: identity events in, token events out; other accounts may publish as the identity source. */
+  private eventBus(env: TesseraEnvironment): EventBus {
+    const bus = new EventBus(this, 'Bus', { eventBusName: `tessera-${env.name}`, description: `Tessera ${env.name}: identity events in, token events out` });
     if (env.identityPublisherAccounts.length > 0) {
-      this.bus.addToResourcePolicy(new PolicyStatement({
+      bus.addToResourcePolicy(new PolicyStatement({
         sid: 'IdentityPublishers',
         principals: env.identityPublisherAccounts.map((a) => new AccountPrincipal(a)),
         actions: ['events:PutEvents'],
-        resources: [this.bus.eventBusArn],
+        resources: [bus.eventBusArn],
         conditions: { StringEquals: { 'events:source': env.identitySource } },
       }));
     }
+    return bus;
+  }
+
+  /** The table, the bus and the keys a function may be granted. */
+  private storeResources(env: TesseraEnvironment): StoreResources {
+    const retain = env.removalPolicy === 'retain';
+    const valueKey = tesseraKey(this, 'ValueKey', { description: `Tessera ${env.name}: seals token values kept for "view value"`, alias: `alias/tessera/${env.name}/values`, retain });
     // Newest generation first: it signs; the older ones keep verifying (README "Keys").
     const macKeys = Array.from({ length: env.macKeyGenerations }, (_, i) => i + 1)
       .reverse()
       .map((g) => tesseraMacKey(this, `MacKey${g}`, { description: `Tessera ${env.name}: keyed MACs of cursors and value tags, generation ${g}`, alias: `alias/tessera/${env.name}/mac-${g}`, retain }));
-    const resources: StoreResources = { table: this.store.table, tableKey: this.store.key, valueKey, macKeys, bus: this.bus };
+    return { table: this.store.table, tableKey: this.store.key, valueKey, macKeys, bus: this.bus };
+  }
 
-    // ---- functions ------------------------------------------------------------------------
-    const runtime = {
+  /** Defines one function: sizing, environment, log retention, and its grants (infra/access.ts). */
+  private functionFactory(env: TesseraEnvironment, resources: StoreResources): Define {
+    const environment = {
       TESSERA_JWT_ISSUER: env.jwtIssuer,
       TESSERA_JWT_AUDIENCE: env.jwtAudience,
       TESSERA_IDENTITY_SOURCE: env.identitySource,
       TESSERA_LOG_LEVEL: env.logLevel,
     };
-    // Identity events that failed every retry, from the rule's delivery and from the function.
-    this.userEventsDlq = new Queue(this, 'UserEventsDlq', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-      removalPolicy,
-    });
-    acknowledge(this.userEventsDlq, 'AwsSolutions-SQS3',
-      'This queue is the dead-letter queue of the user-events rule and function; it has no DLQ of its own, and its depth alarms instead.');
-
-    const define = (fnId: RouteId | JobId, entry: string, description: string, sizing: Sizing, deadLetterQueue?: Queue) => {
+    return (fnId, entry, description, sizing, deadLetterQueue) => {
       const fn = new TesseraFunction(this, fnId, {
         entry,
         description,
@@ -111,69 +166,51 @@ export class TesseraStack extends Stack {
         timeout: Duration.seconds(sizing.timeoutSeconds),
         deadLetterQueue,
         logRetention: env.logRetention,
-        removalPolicy,
-        environment: runtime,
+        removalPolicy: this.removalPolicy,
+        environment,
       });
       fn.grantAccess(ACCESS[fnId], resources);
       this.functions.set(fnId, fn);
       return fn;
     };
-    const routes = (api: RouteDef['api']) => ROUTE_LIST.filter((r) => r.api === api);
-    for (const route of routes('management')) define(route.id, route.entry, `${routeKey(route)}: ${route.summary}`, ROUTE_SIZING);
-    const job = (jobId: JobId, deadLetterQueue?: Queue) => define(jobId, JOBS[jobId].entry, JOBS[jobId].summary, JOB_SIZING[jobId], deadLetterQueue);
-    const authorizer = job('authorizer');
-    const userEvents = job('userEvents', this.userEventsDlq);
-    const legacyImport = job('legacyImport');
-    const expiryNotices = job('expiryNotices');
-    const ttlRemovals = job('ttlRemovals');
-    const usage = job('usage');
+  }
 
-    // ---- the console page, part 1: bucket and distribution -----------------------------------
-    // Created before the API so the API's CORS can allow the distribution's origin; the upload
-    // (part 2) comes after the API, whose URL it writes into config.json.
-    if (env.consoleSite) {
-      if (!props.consoleSiteDir) throw new Error('consoleSite is on but no consoleSiteDir was given (infra/build.ts builds web/dist).');
-      this.consoleSite = new ConsoleSite(this, 'Console', { environment: env.name, siteDir: props.consoleSiteDir, removalPolicy, logRetention: env.logRetention });
-    }
-
-    // ---- management API -------------------------------------------------------------------
-    this.managementApi = new LoggedHttpApi(this, 'ManagementApi', {
+  /** The management HTTP API: one route per row of the route table, behind the JWT authorizer. */
+  private buildManagementApi(env: TesseraEnvironment): LoggedHttpApi {
+    const api = new LoggedHttpApi(this, 'ManagementApi', {
       apiName: `tessera-${env.name}`,
       description: `Tessera ${env.name}: token management API`,
       corsOrigins: [...env.corsOrigins, ...(this.consoleSite ? [this.consoleSite.origin] : [])],
       throttle: env.throttle,
       logRetention: env.logRetention,
-      removalPolicy,
+      removalPolicy: this.removalPolicy,
     });
     const jwt = new HttpJwtAuthorizer('Jwt', env.jwtIssuer, { authorizerName: 'jwt', jwtAudience: [env.jwtAudience] });
     const open = new HttpNoneAuthorizer();
-    for (const route of routes('management')) {
+    for (const route of routesOf('management')) {
       if (route.auth === 'tessera') throw new Error(`${route.id}: the management API takes JWTs, not Tessera tokens`);
-      const [created] = this.managementApi.api.addRoutes({
+      const [created] = api.api.addRoutes({
         path: route.path,
         methods: [HttpMethod[route.method]],
         integration: new HttpLambdaIntegration(`${route.id}Integration`, this.functions.get(route.id)!.live),
         authorizer: route.auth === 'jwt' ? jwt : open,
       });
-      if (route.throttle) this.managementApi.throttleRoute(routeKey(route), route.throttle);
+      if (route.throttle) api.throttleRoute(routeKey(route), route.throttle);
       if (route.auth === 'none') {
         acknowledge(created, 'AwsSolutions-APIG4', `${routeKey(route)} is public by design (rules.md §3: ${route.summary}); it reads no user data.`);
       }
     }
-
     // The leak endpoint trusts reports signed by the keys of this document (shared/crypto/leak-keys.ts).
     this.functions.get('reportLeaks')!.fn.addEnvironment('TESSERA_LEAK_KEYS', env.leakKeysUrl);
+    return api;
+  }
 
-    // ---- the console page, part 2: the page and a config.json naming this API ----------------
-    this.consoleSite?.deployPage({ apiBase: this.managementApi.api.apiEndpoint });
-
-    // ---- the authorizer, for other APIs ---------------------------------------------------
+  /** The authorizer for other APIs: its caches and route permissions, and its usage lines counted. */
+  private configureAuthorizer(env: TesseraEnvironment, authorizer: Fn, usage: Fn): void {
     authorizer.fn.addEnvironment('TESSERA_AUTH_CACHE_SECONDS', String(env.containerCacheSeconds));
     authorizer.fn.addEnvironment('TESSERA_AUTH_DENY_CACHE_SECONDS', String(Math.min(5, env.containerCacheSeconds)));
     TesseraAuthorizer.requirePermissions(authorizer.fn, permissionMap('example'));
     TesseraAuthorizer.requirePermissions(authorizer.fn, env.extraRoutePermissions);
-
-    // ---- usage: the authorizer's lines, through a subscription filter -----------------------
     // The same filter object the local runtime matches lines with (local/log-subscriptions.ts).
     new SubscriptionFilter(this, 'UsageSubscription', {
       logGroup: authorizer.logGroup,
@@ -181,94 +218,82 @@ export class TesseraStack extends Stack {
       filterPattern: cloudWatchPattern(USAGE_FILTER),
       filterName: USAGE_FILTER.name,
     });
+  }
 
-    // ---- identity events in, with retries and a dead-letter queue --------------------------
+  /** Identity events in, with retries and the dead-letter queue. */
+  private identityEvents(env: TesseraEnvironment, userEvents: Fn): void {
     // The pattern the local bus matches with; CDK spells `detail-type` as `detailType`.
     const { source, 'detail-type': detailType } = userEventPattern(env.identitySource);
-    const userEventRule = new Rule(this, 'UserEventsRule', {
+    const rule = new Rule(this, 'UserEventsRule', {
       eventBus: this.bus,
       description: `UserChanged / UserDeleted from ${env.identitySource} -> user-events`,
       eventPattern: { source, detailType },
     });
-    userEventRule.addTarget(new LambdaFunction(userEvents.live, {
-      retryAttempts: USER_EVENT_RETRIES,
-      maxEventAge: USER_EVENT_MAX_AGE,
-      deadLetterQueue: this.userEventsDlq,
-    }));
+    rule.addTarget(new LambdaFunction(userEvents.live, { retryAttempts: USER_EVENT_RETRIES, maxEventAge: USER_EVENT_MAX_AGE, deadLetterQueue: this.userEventsDlq }));
     // An invalid event is thrown by the handler (functions/user-events.ts): Lambda retries it,
     // then its dead-letter queue (the same queue) receives the original event.
     userEvents.live.configureAsyncInvoke({ retryAttempts: USER_EVENT_RETRIES, maxEventAge: USER_EVENT_MAX_AGE });
+  }
 
-    // ---- TokenExpiringSoon, hourly ---------------------------------------------------------
+  /** TokenExpiringSoon, hourly. */
+  private schedules(expiryNotices: Fn): void {
     new Rule(this, 'ExpiryNoticesSchedule', {
       description: 'Hourly: TokenExpiringSoon events (a missed run is caught up by the next)',
       schedule: Schedule.rate(Duration.hours(1)),
       targets: [new LambdaFunction(expiryNotices.live, { retryAttempts: 2, maxEventAge: Duration.hours(1) })],
     });
+  }
 
-    // ---- the week-later deletion into the activity log: the table's stream, filtered ----------
-    // Only DynamoDB's own TTL deletions of token items reach the function (shared/events/rules.ts;
-    // the local sweeper emits the same records through the same filter).
-    this.streamDlq = new Queue(this, 'StreamDlq', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-      removalPolicy,
-    });
-    acknowledge(this.streamDlq, 'AwsSolutions-SQS3',
-      'This queue is the failure destination of the stream subscription; it has no DLQ of its own.');
+  /**
+   * The week-later deletion into the activity log: the table's stream, filtered so that only
+   * DynamoDB's own TTL deletions of token items reach the function (shared/events/rules.ts; the
+   * local sweeper emits the same records through the same filter).
+   */
+  private ttlRemovalStream(ttlRemovals: Fn): Queue {
+    const dlq = deadLetterQueue(this, 'StreamDlq', this.removalPolicy, 'This queue is the failure destination of the stream subscription; it has no DLQ of its own.');
     ttlRemovals.live.addEventSource(new DynamoEventSource(this.store.table, {
       startingPosition: StartingPosition.TRIM_HORIZON,
       batchSize: 100,
       bisectBatchOnError: true,
       retryAttempts: 10,
       maxRecordAge: Duration.days(1),
-      onFailure: new SqsDlq(this.streamDlq),
+      onFailure: new SqsDlq(dlq),
       filters: [{ pattern: JSON.stringify(ttlRemovalPattern) }],
     }));
+    return dlq;
+  }
 
-    // ---- the example API (dev only) ---------------------------------------------------------
-    const apis: Record<string, LoggedHttpApi> = { management: this.managementApi };
-    if (env.exampleApi) {
-      const exampleApi = (this.exampleApi = new LoggedHttpApi(this, 'ExampleApi', {
-        apiName: `tessera-${env.name}-example`,
-        description: `Tessera ${env.name}: example API behind the Tessera authorizer`,
-        corsOrigins: [],
-        throttle: env.throttle,
-        logRetention: env.logRetention,
-        removalPolicy,
-      }));
-      const tesseraAuth = new TesseraAuthorizer(this, 'ExampleAuthorizer', {
-        handler: authorizer.live,
-        permissions: permissionMap('example'),
-        cacheTtl: Duration.seconds(env.authorizerCacheSeconds),
-        credentials: EXAMPLE_API_CREDENTIALS,
-      });
-      for (const route of routes('example')) {
-        const fn = define(route.id, route.entry, `${routeKey(route)}: ${route.summary}`, EXAMPLE_ROUTE_SIZING);
-        exampleApi.api.addRoutes({
-          path: route.path,
-          methods: [HttpMethod[route.method]],
-          integration: new HttpLambdaIntegration(`${route.id}Integration`, fn.live),
-          authorizer: tesseraAuth.forHttpApi(exampleApi.api, exampleApi.stage),
-        });
-      }
-      apis.example = exampleApi;
-      new CfnOutput(this, 'ExampleApiUrl', { value: exampleApi.url, description: 'Example API behind the Tessera authorizer (dev only)' });
-    }
-
-    // ---- observability ----------------------------------------------------------------------
-    this.observability = new Observability(this, 'Observability', {
-      env,
-      apis,
-      managementApi: this.managementApi,
-      functions: this.functions,
-      authorizer,
-      userEventsDlq: this.userEventsDlq,
-      streamDlq: this.streamDlq,
+  /** The example API (dev only), behind the Tessera authorizer. */
+  private buildExampleApi(env: TesseraEnvironment, authorizer: Fn, define: Define): LoggedHttpApi {
+    const exampleApi = new LoggedHttpApi(this, 'ExampleApi', {
+      apiName: `tessera-${env.name}-example`,
+      description: `Tessera ${env.name}: example API behind the Tessera authorizer`,
+      corsOrigins: [],
+      throttle: env.throttle,
+      logRetention: env.logRetention,
+      removalPolicy: this.removalPolicy,
     });
+    const tesseraAuth = new TesseraAuthorizer(this, 'ExampleAuthorizer', {
+      handler: authorizer.live,
+      permissions: permissionMap('example'),
+      cacheTtl: Duration.seconds(env.authorizerCacheSeconds),
+      credentials: EXAMPLE_API_CREDENTIALS,
+    });
+    for (const route of routesOf('example')) {
+      const fn = define(route.id, route.entry, `${routeKey(route)}: ${route.summary}`, EXAMPLE_ROUTE_SIZING);
+      exampleApi.api.addRoutes({
+        path: route.path,
+        methods: [HttpMethod[route.method]],
+        integration: new HttpLambdaIntegration(`${route.id}Integration`, fn.live),
+        authorizer: tesseraAuth.forHttpApi(exampleApi.api, exampleApi.stage),
+      });
+    }
+    new CfnOutput(this, 'ExampleApiUrl', { value: exampleApi.url, description: 'Example API behind the Tessera authorizer (dev only)' });
+    return exampleApi;
+  }
 
-    // ---- outputs, and SSM parameters for other stacks --------------------------------------
+  /** Outputs, and SSM parameters for other stacks. */
+  private outputs(env: TesseraEnvironment, authorizer: Fn, legacyImport: Fn): void {
     const publish = (outputId: string, value: string, description: string, parameter?: Parameters<typeof ssmParameterName>[1]) => {
       new CfnOutput(this, outputId, { value, description });
       if (parameter) new StringParameter(this, `${outputId}Parameter`, { parameterName: ssmParameterName(env.name, parameter), stringValue: value, description });
@@ -283,7 +308,7 @@ export class TesseraStack extends Stack {
     if (this.consoleSite) {
       publish('ConsoleUrl', `${this.consoleSite.origin}/`, 'The API tokens console page (CloudFront), talking to this API');
       publish('ConsoleBucketName', this.consoleSite.bucket.bucketName,
-        retain ? 'Bucket of the console page (kept when the stack is deleted)' : 'Bucket of the console page; empty it before deleting the stack');
+        env.removalPolicy === 'retain' ? 'Bucket of the console page (kept when the stack is deleted)' : 'Bucket of the console page; empty it before deleting the stack');
     }
   }
 }
