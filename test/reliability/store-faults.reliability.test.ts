@@ -27,7 +27,10 @@ let bob: string;
 let alice: string;
 
 beforeAll(async () => {
+  // Inline: a fault at every store call of every route is hundreds of requests; the injector
+  // works the same on handlers in execution environments (store-client.reliability.test.ts).
   app = await startTestApp({
+    environments: 'inline',
     env: {
       // One attempt per call, so the n-th call is the n-th request to the store.
       TESSERA_SDK_MAX_ATTEMPTS: '1',
