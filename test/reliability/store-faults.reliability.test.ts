@@ -27,10 +27,10 @@ let bob: string;
 let alice: string;
 
 beforeAll(async () => {
-  // Inline: a fault at every store call of every route is hundreds of requests; the injector
-  // works the same on handlers in execution environments (store-client.reliability.test.ts).
+  // In execution environments (the default): frozen between invocations, no function's
+  // background work (the authorizer's revocation feed) makes store calls that the n-th-call
+  // faults below would hit instead of the request's own.
   app = await startTestApp({
-    environments: 'inline',
     env: {
       // One attempt per call, so the n-th call is the n-th request to the store.
       TESSERA_SDK_MAX_ATTEMPTS: '1',
