@@ -11,8 +11,7 @@ import { failStoreCalls } from '../helpers/store-calls.ts';
 let app: TestApp;
 let bob: string;
 beforeAll(async () => {
-  // Inline: failures are injected by spying on the in-process store client.
-  app = await startTestApp({ environments: 'inline' });
+  app = await startTestApp();
   bob = await app.login('bob');
 });
 afterAll(async () => app?.close());

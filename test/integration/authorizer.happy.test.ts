@@ -7,10 +7,7 @@ import { READS, storeCallsDuring } from '../helpers/store-calls.ts';
 
 let app: TestApp;
 beforeAll(async () => {
-  // Inline: these tests count and time the store calls of the in-process store client, including
-  // the lastUsedAt write the authorizer leaves running after its answer, which a frozen execution
-  // environment (the default) holds back until the next invocation.
-  app = await startTestApp({ environments: 'inline' });
+  app = await startTestApp();
 });
 afterAll(async () => app?.close());
 afterEach(() => vi.restoreAllMocks());

@@ -27,8 +27,8 @@ beforeAll(async () => {
     vi.spyOn(console, method).mockImplementation((...args: unknown[]) => void captured.push(args.map(String).join(' ')));
   }
   const { startTestApp } = await import('../helpers/app.ts');
-  // Inline: a failure of the lastUsedAt write is injected into the in-process store client, and
-  // that write runs after the answer, which a frozen execution environment holds back.
+  // Inline: every line is searched as this process writes it; in execution environments the
+  // authorizer's usage-and-EMF lines reach onLogLine hooks (its log group), not this output.
   app = await startTestApp({ environments: 'inline' });
 });
 afterAll(async () => {

@@ -43,8 +43,8 @@ const legacySecrets: string[] = [];
 
 beforeAll(async () => {
   capture();
-  // Inline: the scenario faults the authorizer's lastUsedAt write, which runs after the answer and
-  // which a frozen execution environment (the default) would hold back until a later invocation.
+  // Inline: every line is searched as this process writes it; in execution environments the
+  // authorizer's usage-and-EMF lines reach onLogLine hooks (its log group), not this output.
   app = await startTestApp({
     environments: 'inline',
     env: { TESSERA_AUTH_CACHE_SECONDS: '0', TESSERA_SDK_MAX_ATTEMPTS: '1', TESSERA_SDK_REQUEST_TIMEOUT_MS: '1000' },
