@@ -15,7 +15,7 @@ import { identityOf, LOCAL_RUNTIME } from './identities.ts';
 
 /** Waits until a deleted table is gone (dynalite, like DynamoDB, deletes asynchronously). */
 async function gone(client: DynamoDBClient, tableName: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 500; i++) {
     try {
       await client.send(new DescribeTableCommand({ TableName: tableName }));
     } catch (e) {
@@ -25,6 +25,16 @@ async function gone(client: DynamoDBClient, tableName: string): Promise<void> {
     await new Promise((r) => setTimeout(r, 10));
   }
   throw new Error(`table ${tableName} was not deleted`);
+}
+
+/** Waits until a created table is ACTIVE: writes to a table still being created are refused. */
+async function active(client: DynamoDBClient, tableName: string): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus === 'ACTIVE') return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`table ${tableName} did not become active`);
 }
 
 export async function ensureTable(endpoint: string, tableName: string): Promise<'created' | 'exists' | 'rebuilt'> {
@@ -44,6 +54,7 @@ export async function ensureTable(endpoint: string, tableName: string): Promise<
     await client.send(new DeleteTableCommand({ TableName: tableName }));
     await gone(client, tableName);
     await client.send(new CreateTableCommand(wanted));
+    await active(client, tableName);
     for (let i = 0; i < items.length; i += 25) {
       let batch: Record<string, { PutRequest: { Item: Record<string, AttributeValue> } }[]> | undefined = {
         [tableName]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })),
