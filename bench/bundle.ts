@@ -136,6 +136,7 @@ export function measureProcesses(outfile: string, runs = 15, nodeOptions?: strin
  * Invokes the bundle once as Lambda would configure it: credentials from the environment, the
  * store named by AWS_ENDPOINT_URL_DYNAMODB (so the SDK's credential provider is exercised).
  */
-export function invokeBundle(outfile: string, storeEndpoint: string, table: string, event: unknown): unknown {
-  return probe(outfile, { ...INIT_ENV, TESSERA_TABLE: table, AWS_ENDPOINT_URL_DYNAMODB: storeEndpoint }, event).result;
+export function invokeBundle(outfile: string, storeEndpoint: string, table: string, event: unknown, macKeys: string): unknown {
+  // The MAC keys of the seed (a local key ring), so the value's tag is checked without KMS.
+  return probe(outfile, { ...INIT_ENV, TESSERA_TABLE: table, TESSERA_MAC_KEYS: macKeys, AWS_ENDPOINT_URL_DYNAMODB: storeEndpoint }, event).result;
 }

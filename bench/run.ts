@@ -31,13 +31,14 @@ import { keepAliveAgent, presignGetItems, sendPresigned, type Presigned } from '
 import { authorizerEvent, routeEvent } from './events.ts';
 import { closedLoop, fmt, latencies, percentile, progress, summarize, type Summary, type Throughput } from './harness.ts';
 import { PERMISSIONS_BY_ROLE, batchWrite, seedTenant, userItem, type SeedToken } from './seed.ts';
+import { measureRefusals, READ_REFUSALS, REFUSALS, refusalValues, spreadOf, type Refusal } from './refusals.ts';
 import { startStoreProcess } from './store.ts';
 
 const quick = process.argv.includes('--quick');
 
 const SIZES = quick
-  ? { users: 1_000, tokens: 20_000, heavyTokens: 2_000, rounds: 3, opsPerRound: 1_000, warmupOps: 500, latencyOps: 300, cachedOps: 100_000, lambdaCachedOps: 20_000, creates: 300, listPages: 10, cascadeRounds: 1 }
-  : { users: 10_000, tokens: 100_000, heavyTokens: 10_000, rounds: 5, opsPerRound: 5_000, warmupOps: 2_000, latencyOps: 500, cachedOps: 500_000, lambdaCachedOps: 100_000, creates: 1_000, listPages: 20, cascadeRounds: 3 };
+  ? { users: 1_000, tokens: 20_000, heavyTokens: 2_000, rounds: 3, opsPerRound: 1_000, warmupOps: 500, latencyOps: 300, refusalOps: 200, cachedOps: 100_000, lambdaCachedOps: 20_000, creates: 300, listPages: 10, cascadeRounds: 1 }
+  : { users: 10_000, tokens: 100_000, heavyTokens: 10_000, rounds: 5, opsPerRound: 5_000, warmupOps: 2_000, latencyOps: 500, refusalOps: 500, cachedOps: 500_000, lambdaCachedOps: 100_000, creates: 1_000, listPages: 20, cascadeRounds: 3 };
 /** Revocations of cached values timed for revocationSeconds. */
 const REVOCATIONS = 200;
 /** In-flight operations for the side-by-side GetItem / verification rounds and for creates. */
@@ -198,6 +199,15 @@ async function main() {
     const getP50 = record('Floor GetItem p50', 'ms', summarize(floorP50), 'concurrency 1');
     const getP99 = record('Floor GetItem p99', 'ms', summarize(floorP99), 'concurrency 1');
 
+    // ---- refusals by reason, side by side (README "Cheap refusals") ----------------------------------
+    progress(`refusals: ${SIZES.rounds} rounds of ${SIZES.refusalOps} sequential refusals per reason`);
+    const refusalSet = await refusalValues(take(SIZES.rounds * SIZES.refusalOps * 3), SIZES.rounds * SIZES.refusalOps);
+    const refusalMedians = await measureRefusals(authorizer, refusalSet, SIZES.rounds);
+    const refusals = Object.fromEntries(
+      REFUSALS.map((kind) => [kind, record(`Refuse: ${kind}, p50`, 'ms', summarize(refusalMedians[kind]), READ_REFUSALS.includes(kind) ? '1 eventually consistent read' : 'no read')]),
+    ) as Record<Refusal, Summary>;
+    const refusalSpread = record('  spread of the four read refusals', 'ratio', spreadOf(refusalMedians), 'slowest / fastest median per round; target ≤ 1.25');
+
     // ---- cached verification: one core, no I/O --------------------------------------------------
     process.env.TESSERA_AUTH_CACHE_SECONDS = '10';
     resetConfig();
@@ -340,7 +350,7 @@ async function main() {
     const probeValue = take(1)[0];
     const bundle = await buildAuthorizer(join(dir, 'bundle'));
     // Credentials from the environment only, as in Lambda: the seeded token must still pass.
-    const answer = invokeBundle(bundle.outfile, storeProcess.endpoint, TABLE, authorizerEvent(probeValue.value)) as { isAuthorized?: boolean };
+    const answer = invokeBundle(bundle.outfile, storeProcess.endpoint, TABLE, authorizerEvent(probeValue.value), `file:${ensureKeyRing(dir)}`) as { isAuthorized?: boolean };
     if (!answer?.isAuthorized) throw new Error(`the bundle ${bundle.outfile} did not accept a seeded token: ${JSON.stringify(answer)}`);
     const init = record('Authorizer bundle: import in a fresh process', 'ms', measureInit(bundle.outfile, 10, bundle.nodeOptions), `NODE_OPTIONS=${bundle.nodeOptions}`);
     const processes = measureProcesses(bundle.outfile, 15, bundle.nodeOptions);
@@ -411,6 +421,8 @@ async function main() {
       authorizerInitRatio: Number(processes.ratio.toFixed(3)),
       clients: clientFigures,
       usageLinesWritten: linesWritten,
+      refusalP50Ms: Object.fromEntries(REFUSALS.map((k) => [k, Number(refusals[k].median.toFixed(3))])),
+      refusalSpread: Number(refusalSpread.median.toFixed(3)),
       createOpsPerSec: Math.round(creates.median),
       listPageMs: Number(list.median.toFixed(2)),
       cascade10kSeconds: seeded.heavyTokens.length === 10_000 ? Number(cascade.median.toFixed(2)) : null,

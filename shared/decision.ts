@@ -6,6 +6,8 @@ export type Credential = { kind: 'value'; value: string } | { kind: 'legacy'; uu
 
 export type DenyReason =
   | 'malformed'
+  /** Well formed, but its tag was not made by this deployment: refused without a read. */
+  | 'forged'
   | 'unknown'
   | 'mismatch'
   | 'disabled'

@@ -13,7 +13,8 @@ import { addressAllowed } from '../networks.ts';
 import type { TokenRecord, UserRecord } from '../store/items.ts';
 import { needs } from '../grants.ts';
 import { READ_NEEDS, readRevocationsSince, readToken, readTokenWithOwner, readUser, type Revocation, type StoreReads } from '../store/reads.ts';
-import { hashValue, hashesEqual, hexHashesEqual, legacyTokenId, parseValue, sha256Hex } from '../token-value.ts';
+import { MAC_NEEDS, macKeys } from '../crypto/mac.ts';
+import { hashValue, hashesEqual, hexHashesEqual, legacyTokenId, parseValue, sha256Hex, tagIsValid } from '../token-value.ts';
 
 type ParsedValue = NonNullable<ReturnType<typeof parseValue>>;
 import { effectivePermissions, tokenBlocker } from './owner.ts';
@@ -25,7 +26,8 @@ import type { Credential, Decision, DenyReason, Grant } from '../decision.ts';
  * verify(): the value path (one BatchGetItem), the legacy path (two GetItems), the revocation
  * feed (a Query once a second per warm container); no writes (shared/grants.ts).
  */
-export const VERIFY_NEEDS = needs(READ_NEEDS.readTokenWithOwner, READ_NEEDS.readToken, READ_NEEDS.readUser, READ_NEEDS.readRevocationsSince);
+// MAC: the value-tag key, to refuse a value this deployment did not mint before any read.
+export const VERIFY_NEEDS = needs(READ_NEEDS.readTokenWithOwner, READ_NEEDS.readToken, READ_NEEDS.readUser, READ_NEEDS.readRevocationsSince, MAC_NEEDS.macKeys);
 
 export type { Credential, Decision, DenyReason, Grant } from '../decision.ts';
 
@@ -93,15 +95,36 @@ function decide(token: TokenRecord | undefined, owner: UserRecord | undefined, n
   return token.expiresAt ? { allow: true, grant, validUntil: Date.parse(token.expiresAt) } : { allow: true, grant };
 }
 
+/**
+ * How long after a value was minted an eventually consistent read may still miss it (DynamoDB:
+ * typically well under a second): a refusal of such a value is confirmed by a consistent read.
+ */
+const RECENT_MINT_MS = 5_000;
+
+/** Whether the value's authenticated mint time is within RECENT_MINT_MS (whole seconds) of now. */
+function mintedRecently(parsed: ParsedValue, nowMs: number): boolean {
+  const minted = parsed.tagged?.mintedAtMs;
+  return minted !== undefined && nowMs - minted <= RECENT_MINT_MS + 1000 && minted - nowMs <= RECENT_MINT_MS;
+}
+
 async function verifyValue(value: string, parsed: ParsedValue, nowMs: number): Promise<Checked> {
+  // A tagged value this deployment did not mint is refused without reading the store. Should the
+  // keys be out of reach, the value is verified by its hash as any other (the tag saves reads;
+  // it grants nothing).
+  if (parsed.tagged) {
+    const keys = await macKeys('value-tag').catch(() => undefined);
+    if (keys && !tagIsValid(parsed, keys)) return { decision: deny('forged') };
+  }
   const about = { tokenId: parsed.tokenId, ownerRef: parsed.ownerRef };
   // A token or owner revoked a moment ago is read strongly consistent: the change it announced
   // may be younger than an eventually consistent read.
   const consistent = held(about, nowMs);
   const decision = await checkValue(value, parsed, nowMs, consistent);
-  // Right after a create or a renew, an eventually consistent read can miss the new item or
-  // hash: such a refusal is confirmed with a strongly consistent read before it is answered.
   if (consistent || decision.allow || (decision.reason !== 'unknown' && decision.reason !== 'mismatch')) return { decision, ...about };
+  // Right after a create or a renew, an eventually consistent read can miss the new item or hash:
+  // only then is the refusal confirmed with a strongly consistent read. Untagged values were all
+  // minted before tags existed, so never seconds ago; every other refusal costs one read.
+  if (!mintedRecently(parsed, nowMs)) return { decision, ...about };
   return { decision: await checkValue(value, parsed, nowMs, true), ...about };
 }
 
@@ -124,6 +147,10 @@ async function verifyLegacy(uuid: string, secret: string, secretHash: string, no
   if (!token || !token.legacy || token.legacyUuid?.toLowerCase() !== uuid.toLowerCase()) return { decision: deny('unknown'), tokenId };
   const about = { tokenId, ownerRef: token.ownerRef };
   if (!hexHashesEqual(secretHash, token.legacySecretSha256 ?? undefined)) return { decision: deny('mismatch', token.id), ...about };
+  // A disabled or expired token is refused before its owner is read: every refusal of a
+  // credential costs the same one read.
+  const status = statusOf(token, nowMs);
+  if (status !== 'enabled') return { decision: deny(status, token.id), ...about };
   const owner = await readUser(client(), token.tenantId, token.ownerId, held(about, nowMs));
   return { decision: decide(token, owner, nowMs), ...about };
 }
@@ -131,12 +158,12 @@ async function verifyLegacy(uuid: string, secret: string, secretHash: string, no
 const cacheKey = (credential: Credential, secretHash: string) =>
   credential.kind === 'value' ? credential.value : `legacy\u0000${credential.uuid.toLowerCase()}\u0000${secretHash}`;
 
-/** Caches a decision for its window; never a malformed value, nor an acceptance of a held id. */
+/** Caches a decision for its window; never a malformed or forged value, nor an acceptance of a held id. */
 function remember(key: string, checked: Checked, nowMs: number): void {
   const { decision } = checked;
   const { cacheSeconds, denyCacheSeconds } = getConfig().authorizer;
   const seconds = decision.allow ? cacheSeconds : denyCacheSeconds;
-  if (seconds <= 0 || (!decision.allow && decision.reason === 'malformed') || (decision.allow && held(checked, nowMs))) return;
+  if (seconds <= 0 || (!decision.allow && (decision.reason === 'malformed' || decision.reason === 'forged')) || (decision.allow && held(checked, nowMs))) return;
   if (!cache.has(key) && cache.size >= CACHE_MAX_ENTRIES) cache.delete(cache.keys().next().value!);
   const ends = decision.allow ? (decision.validUntil ?? Infinity) : Infinity;
   cache.set(key, { ...checked, freshUntil: Math.min(nowMs + seconds * 1000, ends) });

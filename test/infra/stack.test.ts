@@ -645,7 +645,7 @@ describe.each(ENVIRONMENT_NAMES)('%s stack', (name: EnvironmentName) => {
       for (const [id, fn] of s.stack.functions) {
         const vars = s.json.Resources[s.stack.getLogicalId(fn.fn.node.defaultChild as never)].Properties!.Environment.Variables;
         expect(vars.TESSERA_MAC_KEYS).toEqual({ 'Fn::Join': ['', ['kms:', { 'Fn::GetAtt': [expect.stringMatching(/^MacKey1/), 'Arn'] }]] });
-        expect(grantableActions(ACCESS[id]).includes('kms:GenerateMac'), id).toBe(['createToken', 'renewToken', 'listTokens', 'listAudit'].includes(id));
+        expect(grantableActions(ACCESS[id]).includes('kms:GenerateMac'), id).toBe(['createToken', 'renewToken', 'listTokens', 'listAudit', 'authorizer'].includes(id));
       }
     });
 
