@@ -17,7 +17,7 @@ import { importRecords, legacyCredential } from '../helpers/legacy.ts';
 
 let app: TestApp;
 let bob: string;
-/** Every store call made while the example API is called: action, and whether it asked for a consistent read. */
+/** Every read of a token or user item while the example API is called: action, and whether it was consistent. */
 const reads: { action: string; consistent: boolean }[] = [];
 let removeSpy: () => void;
 
@@ -26,10 +26,15 @@ beforeAll(async () => {
   app = await startTestApp({ env: { TESSERA_AUTH_CACHE_SECONDS: '0', TESSERA_AUTH_DENY_CACHE_SECONDS: '0' } });
   bob = await app.login('bob');
   removeSpy = app.storeProxy.use(async (call, next) => {
-    // Only the authorizer reads during an example call (the example handlers have no store access).
-    if (call.functionId !== LOCAL_INSPECTOR) {
-      const items = call.body.RequestItems ? Object.values(call.body.RequestItems as Record<string, { ConsistentRead?: boolean }>)[0] : call.body;
-      reads.push({ action: call.action, consistent: items?.ConsistentRead === true });
+    // Reads of token and user items (the example handlers have no store access; other reads,
+    // such as a revocation feed's, are not what a credential costs).
+    type Key = { pk?: { S?: string } };
+    type Read = { Keys?: Key[]; Key?: Key; ConsistentRead?: boolean };
+    const request: Read | undefined = call.body.RequestItems ? Object.values(call.body.RequestItems as Record<string, Read>)[0] : (call.body as Read);
+    const keys: Key[] = request?.Keys ?? (request?.Key ? [request.Key] : []);
+    const ofCredential = keys.some((k) => /^(TOKEN|USER)#/.test(k.pk?.S ?? ''));
+    if (call.functionId !== LOCAL_INSPECTOR && ofCredential && (call.action === 'BatchGetItem' || call.action === 'GetItem')) {
+      reads.push({ action: call.action, consistent: request?.ConsistentRead === true });
     }
     return next();
   });
