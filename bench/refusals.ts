@@ -9,7 +9,7 @@ import { newId } from '../shared/ids.ts';
 import { getToken, toItem, type TokenRecord } from '../shared/store/tokens.ts';
 import { mintValue } from '../shared/token-value.ts';
 import { authorizerEvent } from './events.ts';
-import { latencies, percentile, summarize, type Summary } from './harness.ts';
+import { percentile, summarize, type Summary } from './harness.ts';
 import { batchWrite, type SeedToken } from './seed.ts';
 
 export const REFUSALS = ['unknown id', 'wrong secret', 'disabled', 'expired', 'forged tag', 'malformed'] as const;
@@ -21,7 +21,7 @@ export const READ_REFUSALS: readonly Refusal[] = ['unknown id', 'wrong secret', 
 type Handler = (event: any) => Promise<{ isAuthorized?: boolean }>;
 
 /**
- * Values to refuse, `perKind` of each kind. `fresh` are seeded tokens used nowhere else: some are
+ * Values to refuse, `perKind` of each kind, from seeded tokens no later figure needs: some are
  * written disabled or expired, the others lend their ids to values with another secret. Every
  * value is minted an hour back, so no refusal is re-read (that happens only seconds after minting).
  */
@@ -51,22 +51,26 @@ export async function refusalValues(fresh: SeedToken[], perKind: number): Promis
 }
 
 /**
- * Each round verifies `values[kind]` one at a time (concurrency 1), kinds in a rotating order;
- * a kind's figure per round is the median latency. Every verification must be a refusal.
+ * Each round verifies `values[kind]` one at a time (concurrency 1), the kinds interleaved value by
+ * value (in a rotating order), so a load spike on the machine falls on every kind alike; a kind's
+ * figure per round is its median latency. Every verification must be a refusal.
  */
 export async function measureRefusals(authorizer: Handler, values: Record<Refusal, string[]>, rounds: number): Promise<Record<Refusal, number[]>> {
   const medians = Object.fromEntries(REFUSALS.map((k) => [k, [] as number[]])) as Record<Refusal, number[]>;
   const perRound = Math.floor(values.disabled.length / rounds);
   for (let r = 0; r < rounds; r++) {
-    const order = REFUSALS.map((_, i) => REFUSALS[(i + r) % REFUSALS.length]);
-    for (const kind of order) {
-      const batch = values[kind].slice(r * perRound, (r + 1) * perRound);
-      const times = await latencies(batch.length, async (i) => {
-        const out = await authorizer(authorizerEvent(batch[i]));
+    const times = Object.fromEntries(REFUSALS.map((k) => [k, [] as number[]])) as Record<Refusal, number[]>;
+    for (let i = 0; i < perRound; i++) {
+      for (let j = 0; j < REFUSALS.length; j++) {
+        const kind = REFUSALS[(i + j) % REFUSALS.length];
+        const value = values[kind][r * perRound + i];
+        const t0 = performance.now();
+        const out = await authorizer(authorizerEvent(value));
+        times[kind].push(performance.now() - t0);
         if (out.isAuthorized) throw new Error(`a ${kind} value was accepted`);
-      });
-      medians[kind].push(percentile(times, 50));
+      }
     }
+    for (const kind of REFUSALS) medians[kind].push(percentile(times[kind].sort((a, b) => a - b), 50));
   }
   return medians;
 }
