@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { getConfig } from '../config.ts';
 import { authorizationDefect } from '../defects.ts';
 import { UnavailableError } from '../errors.ts';
+import { signPost } from '../store/sigv4.ts';
 import { MAC_NEED } from '../grants.ts';
 
 /** What macKeys() needs of KMS when the MAC keys are KMS HMAC keys (shared/grants.ts). */
@@ -42,28 +43,33 @@ function fileRoots(path: string): Roots {
 }
 
 async function kmsRoot(keyId: string): Promise<Buffer> {
-  const { AwsClient } = await import('aws4fetch');
   const { region, sdk } = getConfig();
   const env = process.env;
-  const client = new AwsClient({
-    accessKeyId: env.AWS_ACCESS_KEY_ID ?? '',
-    secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? '',
-    sessionToken: env.AWS_SESSION_TOKEN,
-    service: 'kms',
-    region,
-    retries: sdk.maxAttempts - 1,
-  });
   // The SDK's own convention for another endpoint (tests, VPC endpoints): AWS_ENDPOINT_URL_KMS.
-  const endpoint = env.AWS_ENDPOINT_URL_KMS ?? `https://kms.${region}.amazonaws.com/`;
-  const res = await client.fetch(endpoint, {
-    method: 'POST',
+  const url = new URL(env.AWS_ENDPOINT_URL_KMS ?? `https://kms.${region}.amazonaws.com/`);
+  const body = JSON.stringify({ KeyId: keyId, MacAlgorithm: 'HMAC_SHA_256', Message: Buffer.from(ROOT_MESSAGE).toString('base64') });
+  // Signed as the authorizer signs its reads (shared/store/sigv4.ts): no SDK in its bundle.
+  const headers = signPost({
+    host: url.host,
     headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'TrentService.GenerateMac' },
-    body: JSON.stringify({ KeyId: keyId, MacAlgorithm: 'HMAC_SHA_256', Message: Buffer.from(ROOT_MESSAGE).toString('base64') }),
-    signal: AbortSignal.timeout(sdk.connectTimeoutMs + sdk.requestTimeoutMs),
+    body,
+    credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID ?? '', secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? '', sessionToken: env.AWS_SESSION_TOKEN || undefined },
+    region,
+    service: 'kms',
   });
-  const body = (await res.json()) as { Mac?: string; __type?: string; message?: string };
-  if (!res.ok || !body.Mac) throw Object.assign(new Error(`KMS GenerateMac: ${res.status} ${body.__type ?? ''} ${body.message ?? ''}`), { name: body.__type?.split('#').pop() ?? 'KmsError' });
-  return Buffer.from(body.Mac, 'base64');
+  let last: unknown;
+  for (let attempt = 1; attempt <= sdk.maxAttempts; attempt++) {
+    try {
+      const res = await fetch(new URL('/', url), { method: 'POST', headers, body, signal: AbortSignal.timeout(sdk.connectTimeoutMs + sdk.requestTimeoutMs) });
+      const json = (await res.json()) as { Mac?: string; __type?: string; message?: string };
+      if (res.ok && json.Mac) return Buffer.from(json.Mac, 'base64');
+      last = Object.assign(new Error(`KMS GenerateMac: ${res.status} ${json.message ?? ''}`), { name: json.__type?.split('#').pop() ?? 'KmsError' });
+      if (res.status < 500) break; // a refusal (access, key state) does not change on retry
+    } catch (e) {
+      last = e;
+    }
+  }
+  throw last;
 }
 
 async function loadRoots(): Promise<Roots> {
