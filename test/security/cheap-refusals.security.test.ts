@@ -161,3 +161,44 @@ describe('values already issued keep working', () => {
     expect(await costOf(off)).toEqual(['GetItem']);
   });
 });
+
+describe('with DynamoDB eventual consistency emulated (stale eventually consistent reads)', () => {
+  const LAG_MS = 1_500;
+  const settle = () => new Promise((r) => setTimeout(r, LAG_MS + 100));
+  let lagging: TestApp;
+  let jwt: string;
+  const seen: string[] = [];
+  beforeAll(async () => {
+    lagging = await startTestApp({ consistency: { readLagMs: LAG_MS }, env: { TESSERA_AUTH_CACHE_SECONDS: '0', TESSERA_AUTH_DENY_CACHE_SECONDS: '0' } });
+    await settle(); // the seeded users, written at start, are past the lag
+    await lagging.advance(30); // and past the revocation feed's hold on them (service clock)
+    jwt = await lagging.login('bob');
+    lagging.storeProxy.use(async (call, next) => {
+      if (call.action === 'BatchGetItem' && call.functionId !== LOCAL_INSPECTOR) {
+        const request = Object.values(call.body.RequestItems as Record<string, { ConsistentRead?: boolean }>)[0];
+        seen.push(request?.ConsistentRead ? 'BatchGetItem (consistent)' : 'BatchGetItem');
+      }
+      return next();
+    });
+  });
+  afterAll(async () => lagging?.close());
+
+  it('accepts a value created a moment ago, which the eventual read misses, through the one consistent re-read', async () => {
+    const { value } = await lagging.createToken(jwt);
+    seen.length = 0;
+    expect((await lagging.callExample(value)).status).toBe(200);
+    expect(seen).toEqual(['BatchGetItem', 'BatchGetItem (consistent)']);
+  });
+
+  it('accepts a value renewed a moment ago, whose old hash the eventual read may still show', async () => {
+    const { token } = await lagging.createToken(jwt);
+    await settle(); // the creation is past the lag; the renew will not be
+    const renewed = await lagging.request('POST', `/v1/tokens/${token.id}/renew`, { jwt, body: {} });
+    seen.length = 0;
+    expect((await lagging.callExample(renewed.body.value)).status).toBe(200);
+    // An eventual read (stale: the old hash) then the consistent one; or, once the container has
+    // seen the renew in the revocation feed, the consistent read alone.
+    expect(seen.at(-1)).toBe('BatchGetItem (consistent)');
+    expect(seen.length).toBeLessThanOrEqual(2);
+  });
+});
