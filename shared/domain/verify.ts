@@ -14,6 +14,7 @@ import type { TokenRecord, UserRecord } from '../store/items.ts';
 import { needs } from '../grants.ts';
 import { READ_NEEDS, readRevocationsSince, readToken, readTokenWithOwner, readUser, type Revocation, type StoreReads } from '../store/reads.ts';
 import { MAC_NEEDS, macKeys } from '../crypto/mac.ts';
+import { UnavailableError } from '../errors.ts';
 import { hashValue, hashesEqual, hexHashesEqual, legacyTokenId, parseValue, sha256Hex, tagIsValid } from '../token-value.ts';
 
 type ParsedValue = NonNullable<ReturnType<typeof parseValue>>;
@@ -112,7 +113,11 @@ async function verifyValue(value: string, parsed: ParsedValue, nowMs: number): P
   // keys be out of reach, the value is verified by its hash as any other (the tag saves reads;
   // it grants nothing).
   if (parsed.tagged) {
-    const keys = await macKeys('value-tag').catch(() => undefined);
+    // A refusal by IAM is a deployment defect (shared/defects.ts) and propagates; an outage falls back.
+    const keys = await macKeys('value-tag').catch((e: unknown) => {
+      if (e instanceof UnavailableError) return undefined;
+      throw e;
+    });
     if (keys && !tagIsValid(parsed, keys)) return { decision: deny('forged') };
   }
   const about = { tokenId: parsed.tokenId, ownerRef: parsed.ownerRef };
