@@ -8,6 +8,7 @@ import { seal, open, VAULT_NEEDS } from '../crypto/vault.ts';
 import {
   ConflictError,
   ForbiddenError,
+  NotFoundError,
   PermissionNotHeldError,
   ValidationError,
 } from '../errors.ts';
@@ -21,7 +22,6 @@ import { CREATED_SK_PATTERN } from '../store/keys.ts';
 import {
   deleteToken as storeDelete,
   getToken,
-  insertToken,
   listTokens as storeList,
   TOKEN_STORE_NEEDS as S,
   updateToken,
@@ -30,15 +30,14 @@ import {
 import { LEGACY_STORE_NEEDS, markLegacyRevoked } from '../store/legacy.ts';
 import { announceRevocations, REVOCATION_STORE_NEEDS } from '../store/revocations.ts';
 import { newToken, TOKEN_ATTRIBUTES } from '../store/token-entity.ts';
-import { getUser, USER_STORE_NEEDS } from '../store/users.ts';
+import { getUser, USER_STORE_NEEDS, type UserRecord } from '../store/users.ts';
 import { hashesEqual, hashValue, hintOf, mintValue, ownerRefOf } from '../token-value.ts';
 import { assertRevealable, assertVisible, canSee } from './access.ts';
-import { AUDIT_OPERATION_NEEDS, changedFields, recordActivity, userActor, type EntryInput } from './audit.ts';
+import { AUDIT_OPERATION_NEEDS, changedFields, recordActivity, systemActor, userActor, type EntryInput } from './audit.ts';
 import { begin, complete, IDEMPOTENCY_OPERATION_NEEDS, reserve, type Answer } from './idempotency.ts';
 import { effectivePermissions, tokenBlocker, type Actor } from './actor.ts';
 import { deleteAtOf, statusOf } from '../lifecycle.ts';
-import { cascadeOne, USER_OPERATION_NEEDS } from './users.ts';
-import { logger } from '../log.ts';
+import { cascadeChange, disabledEvent, insertFindable, settleWithOwner, USER_OPERATION_NEEDS } from './users.ts';
 
 /**
  * The store, key and bus calls of each operation, including the ones on rare paths (the owner
@@ -50,14 +49,17 @@ const REVOKE = REVOCATION_STORE_NEEDS.announceRevocations;
 
 export const TOKEN_OPERATION_NEEDS = {
   createToken: needs(
-    IDEMPOTENT, MAC_NEEDS.macKeys, VAULT_NEEDS.seal, S.insertToken, PUBLISH_NEEDS, A.recordActivity, USER_STORE_NEEDS.getUser, USER_OPERATION_NEEDS.cascadeOne,
+    IDEMPOTENT, MAC_NEEDS.macKeys, VAULT_NEEDS.seal, USER_OPERATION_NEEDS.insertFindable, PUBLISH_NEEDS, A.recordActivity, USER_OPERATION_NEEDS.settleWithOwner,
   ),
   getTokenJson: S.getToken,
   visibleToken: S.getToken,
   revealValue: needs(S.getToken, VAULT_NEEDS.open),
   listTokens: needs(S.listTokens, CURSOR_NEEDS.decodeCursor, CURSOR_NEEDS.encodeCursor),
-  patchToken: needs(S.getToken, USER_STORE_NEEDS.getUser, S.updateToken, REVOKE, PUBLISH_NEEDS, A.recordActivity),
-  renewToken: needs(IDEMPOTENT, S.getToken, USER_STORE_NEEDS.getUser, MAC_NEEDS.macKeys, VAULT_NEEDS.seal, S.updateToken, REVOKE, PUBLISH_NEEDS, A.recordActivity),
+  patchToken: needs(S.getToken, USER_STORE_NEEDS.getUser, S.updateToken, REVOKE, PUBLISH_NEEDS, A.recordActivity, USER_OPERATION_NEEDS.settleWithOwner),
+  renewToken: needs(
+    IDEMPOTENT, S.getToken, USER_STORE_NEEDS.getUser, MAC_NEEDS.macKeys, VAULT_NEEDS.seal, S.updateToken, REVOKE, PUBLISH_NEEDS, A.recordActivity,
+    USER_OPERATION_NEEDS.settleWithOwner,
+  ),
   deleteToken: needs(S.getToken, LEGACY_STORE_NEEDS.markLegacyRevoked, S.deleteToken, REVOKE, PUBLISH_NEEDS, A.recordActivity),
 } as const;
 
@@ -128,10 +130,10 @@ export async function createToken(actor: Actor, input: CreateTokenInput, idempot
   });
   let saved: TokenRecord;
   try {
-    await insertToken(record);
+    await insertFindable(record);
     await recordActivity(record, { action: 'created', actor: userActor(actor), at });
     await publish(event('TokenCreated', record, { actorId: actor.userId, expiresAt: record.expiresAt }));
-    saved = await settleOwnerChange(record, actor.user.version);
+    saved = await settleWithOwner(record, actor.user.version);
   } catch (e) {
     if (!(e instanceof ConditionFailed)) throw e;
     // The item is there already: written by an earlier attempt of this request (its reply lost,
@@ -145,23 +147,6 @@ export async function createToken(actor: Actor, input: CreateTokenInput, idempot
   const answer = { token: toJson(saved), value };
   if (standing) await complete(standing.claim, record.id, answer);
   return answer;
-}
-
-/**
- * A user change recorded while a token was being created may have cascaded before the token
- * existed, leaving it enabled under a disabled owner. Re-reading the owner after the insert and
- * applying the cascade rule gives what "create, then change" gives (§1.10). Best effort: the
- * authorizer checks the owner anyway, and the create has already succeeded.
- */
-async function settleOwnerChange(record: TokenRecord, seenVersion: number): Promise<TokenRecord> {
-  try {
-    const owner = await getUser(record.tenantId, record.ownerId, true);
-    if (!owner || owner.version === seenVersion) return record;
-    return (await cascadeOne(record, owner)).token ?? record;
-  } catch (error) {
-    logger.warn('token created; its owner could not be re-read', { tokenId: record.id, error: error as Error });
-    return record;
-  }
 }
 
 export async function visibleToken(actor: Actor, id: string, consistent = false): Promise<TokenRecord> {
@@ -228,18 +213,20 @@ const announceToken = (id: string) => announceRevocations([{ kind: 'token', id }
 export async function patchToken(actor: Actor, id: string, input: PatchTokenInput): Promise<TokenJsonShape> {
   assertFuture(input.expiresAt, 'expiresAt');
   return withRetry(async () => {
-    const token = await visibleToken(actor, id, true);
+    const read = await visibleToken(actor, id, true);
     const at = now();
+    const needsOwner = input.permissions !== undefined || input.enabled === true;
+    const owner = needsOwner ? await getUser(read.tenantId, read.ownerId, true) : undefined;
+    const ownerHeld = owner && owner.status !== 'deleted' ? effectivePermissions(owner) : [];
+    // Judged against the owner as read, the token is as that owner's cascade leaves it, even if
+    // the cascade has not reached it yet: the PATCH then answers as it would after the cascade.
+    const token = owner ? (cascadeChange(read, owner, new Date(at).toISOString()) ?? read) : read;
     const next: TokenRecord = { ...token };
-    const events: DomainEvent[] = [];
+    const events: DomainEvent[] = token.disabledAt && !read.disabledAt ? [disabledEvent(token)] : [];
     if (input.name !== undefined) next.name = input.name;
     if (input.description !== undefined) next.description = input.description;
     if (input.expiresAt !== undefined) next.expiresAt = canonicalIso(input.expiresAt);
     if (input.allowedCidrs !== undefined) next.allowedCidrs = input.allowedCidrs;
-
-    const needsOwner = input.permissions !== undefined || input.enabled === true;
-    const owner = needsOwner ? await getUser(token.tenantId, token.ownerId, true) : undefined;
-    const ownerHeld = owner && owner.status !== 'deleted' ? effectivePermissions(owner) : [];
 
     if (input.permissions !== undefined) {
       if (token.legacy) throw new ConflictError("A legacy token's permissions are its owner's and cannot be changed; renew it first.");
@@ -267,20 +254,24 @@ export async function patchToken(actor: Actor, id: string, input: PatchTokenInpu
       events.push(event('TokenDisabled', next, { actorId: actor.userId, reason: 'manual' }));
     }
     next.updatedAt = new Date(at).toISOString();
-    if (narrows(token, next)) await announceToken(token.id);
-    const saved = await updateToken(next, token.version);
+    if (narrows(read, next)) await announceToken(read.id);
+    const saved = await updateToken(next, read.version);
     const entries: EntryInput[] = [];
+    // The owner's cascade rule, applied here ahead of the cascade (see above), is the system's change.
+    if (token.disabledAt && !read.disabledAt) entries.push({ action: 'disabled', actor: systemActor(token.disabledReason!), reason: token.disabledReason, at: next.updatedAt });
+    if (changedFields(read, token).length > 0) entries.push({ action: 'updated', actor: systemActor('owner_permissions_changed'), changes: ['permissions'], at: next.updatedAt });
     const changes = changedFields(token, next);
     if (changes.length > 0) entries.push({ action: 'updated', actor: userActor(actor), changes, at: next.updatedAt });
     if (!token.disabledAt && next.disabledAt) entries.push({ action: 'disabled', actor: userActor(actor), reason: 'manual', at: next.updatedAt });
     if (token.disabledAt && !next.disabledAt) entries.push({ action: 'enabled', actor: userActor(actor), at: next.updatedAt });
     await recordActivity(saved, ...entries);
     await publish(...events);
-    return toJson(saved, at);
+    // Checked against the owner as read above: settle against a change recorded since.
+    return toJson(owner ? await settleWithOwner(saved, owner.version) : saved, at);
   });
 }
 
-export async function renewToken(actor: Actor, id: string, input: RenewTokenInput, idempotencyKey?: string): Promise<Answer> {
+export async function renewToken(actor: Actor, id: string, input: RenewTokenInput, idempotencyKey?: string, attempt = 1): Promise<Answer> {
   const standing = idempotencyKey ? await begin(actor, idempotencyKey, 'renewToken', id, input) : undefined;
   if (standing?.kind === 'replay') return standing.answer;
   const token = await getToken(id, true);
@@ -300,9 +291,10 @@ export async function renewToken(actor: Actor, id: string, input: RenewTokenInpu
   }
   const at = now();
   const next: TokenRecord = { ...token };
+  let owner: UserRecord | undefined;
   if (token.legacy) {
     // Renewing a legacy token turns it into a normal one and ends the UUID+secret login (§1.11).
-    const owner = await getUser(token.tenantId, token.ownerId, true);
+    owner = await getUser(token.tenantId, token.ownerId, true);
     const held = owner ? effectivePermissions(owner) : [];
     if (tokenBlocker(owner) || held.length === 0) throw new ConflictError('The owner of this legacy token cannot hold tokens now.');
     // legacyUuid stays: deleting the token later must still revoke the UUID for good.
@@ -325,24 +317,33 @@ export async function renewToken(actor: Actor, id: string, input: RenewTokenInpu
     prevHashUntil: keepOld ? new Date(graceUntil).toISOString() : null,
     updatedAt: new Date(at).toISOString(),
   });
-  let saved: TokenRecord;
   // The old value's acceptance ends now, or at the end of the grace period (which no cache outlives).
   await announceToken(token.id);
+  let saved: TokenRecord;
   try {
     saved = await updateToken(next, token.version);
   } catch (e) {
     if (!(e instanceof ConditionFailed)) throw e;
     // Our own write, applied but its reply lost and retried by the SDK, fails its condition too.
     const current = await getToken(id, true);
-    if (!current || !hashesEqual(current.hash ?? undefined, next.hash ?? undefined)) {
-      // Two renews raced: the other one won, and only its value works. Ours was never stored.
-      throw new ConflictError('The token was changed or renewed concurrently; nothing was changed here.');
+    // Lost to a delete: as "delete, then renew".
+    if (!current) throw new NotFoundError();
+    if (!hashesEqual(current.hash ?? undefined, next.hash ?? undefined)) {
+      // Another renew won (a new sealed value): only its value works, ours was never stored. A
+      // renew with an Idempotency-Key reserved what it read, so it does not start again either.
+      if (current.sealed !== token.sealed || standing || attempt >= MAX_ATTEMPTS) {
+        throw new ConflictError('The token was changed or renewed concurrently; nothing was changed here.');
+      }
+      // Any other change: renew on top of it, as "that change, then renew".
+      return renewToken(actor, id, input, idempotencyKey, attempt + 1);
     }
     saved = current;
   }
   await recordActivity(saved, { action: 'renewed', actor: userActor(actor), at: saved.updatedAt, ...(token.legacy ? { changes: ['legacy'] } : {}) });
   await publish(event('TokenRenewed', saved, { actorId: actor.userId, graceUntil: next.prevHashUntil }));
-  const answer = { token: toJson(saved, at), value };
+  // A legacy renew took the owner's permissions as they were read: settle against a change since.
+  const settled = owner ? await settleWithOwner(saved, owner.version) : saved;
+  const answer = { token: toJson(settled, at), value };
   if (standing) await complete(standing.claim, id, answer);
   return answer;
 }

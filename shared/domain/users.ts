@@ -3,13 +3,15 @@
 // token either done or untouched, and a redelivery (same version = repeat) finishes the job.
 // Until it has, the authorizer's owner check already rejects what the cascade would disable.
 import { z } from 'zod';
-import { serviceNowIso } from '../config.ts';
+import { getConfig, serviceNowIso } from '../config.ts';
 import { ValidationError } from '../errors.ts';
 import { PUBLISH_NEEDS, publish, type DomainEvent, tokenEvent } from '../events/publish.ts';
 import { needs } from '../grants.ts';
 import { retryOnConflict } from '../store/client.ts';
+import { logger } from '../log.ts';
+import { noteRecentToken, recentTokenIds, RECENT_STORE_NEEDS } from '../store/recent.ts';
 import { announceRevocations, REVOCATION_STORE_NEEDS } from '../store/revocations.ts';
-import { allTokensOf, getToken, TOKEN_STORE_NEEDS, updateToken, type DisabledReason, type TokenRecord } from '../store/tokens.ts';
+import { allTokensOf, getToken, getTokens, insertToken, TOKEN_STORE_NEEDS, updateToken, type DisabledReason, type TokenRecord } from '../store/tokens.ts';
 import { getUser, putUserIfNewer, USER_STORE_NEEDS, type ProjectionWrite, type UserRecord } from '../store/users.ts';
 import { ownerRefOf } from '../token-value.ts';
 import { AUDIT_STORE_NEEDS, putAudit } from '../store/audit.ts';
@@ -60,12 +62,16 @@ export interface CascadeReport {
 const S = TOKEN_STORE_NEEDS;
 
 /** The store calls of each operation (shared/grants.ts). */
+const CASCADE_ONE = needs(S.updateToken, S.getToken, PUBLISH_NEEDS, AUDIT_STORE_NEEDS.putAudit);
+
 export const USER_OPERATION_NEEDS = {
-  cascadeOne: needs(S.updateToken, S.getToken, PUBLISH_NEEDS, AUDIT_STORE_NEEDS.putAudit),
+  cascadeOne: CASCADE_ONE,
   applyUserEvent: needs(
-    USER_STORE_NEEDS.getUser, USER_STORE_NEEDS.putUserIfNewer, REVOCATION_STORE_NEEDS.announceRevocations, S.allTokensOf, S.updateToken, S.getToken,
-    PUBLISH_NEEDS, AUDIT_STORE_NEEDS.putAudit,
+    USER_STORE_NEEDS.getUser, USER_STORE_NEEDS.putUserIfNewer, REVOCATION_STORE_NEEDS.announceRevocations, S.allTokensOf,
+    RECENT_STORE_NEEDS.recentTokenIds, S.getTokens, CASCADE_ONE,
   ),
+  insertFindable: needs(RECENT_STORE_NEEDS.noteRecentToken, S.insertToken),
+  settleWithOwner: needs(USER_STORE_NEEDS.getUser, CASCADE_ONE),
 } as const;
 
 const CASCADE_CONCURRENCY = 16;
@@ -164,20 +170,57 @@ export async function cascadeOne(token: TokenRecord, owner: UserRecord): Promise
   return { outcome: disabled ? 'disabled' : 'changed', token: saved };
 }
 
-const disabledEvent = (t: TokenRecord): DomainEvent => tokenEvent('TokenDisabled', t, t.disabledAt!, { reason: t.disabledReason });
+export const disabledEvent = (t: TokenRecord): DomainEvent => tokenEvent('TokenDisabled', t, t.disabledAt!, { reason: t.disabledReason });
 
+/**
+ * Brings every token of the owner in line with `owner`. The tokens are found through the byOwner
+ * index and through the owner's recent-token items (which a young token cannot be missing from),
+ * and all are read again with strongly consistent reads (BatchGetItem) before they are judged: an index copy may
+ * be older than the token (say, still disabled after an enable was written).
+ */
 export async function cascade(owner: UserRecord): Promise<Omit<CascadeReport, 'projection'>> {
   const report = { examined: 0, changed: 0, disabled: 0 };
+  const ids = new Set<string>();
   for await (const page of allTokensOf(owner.ownerRef)) {
-    const mine = page.filter((t) => t.tenantId === owner.tenantId && t.ownerId === owner.userId);
-    report.examined += mine.length;
-    for (let i = 0; i < mine.length; i += CASCADE_CONCURRENCY) {
-      const outcomes = await Promise.all(mine.slice(i, i + CASCADE_CONCURRENCY).map(async (t) => (await cascadeOne(t, owner)).outcome));
-      for (const o of outcomes) {
-        if (o !== 'unchanged') report.changed++;
-        if (o === 'disabled') report.disabled++;
-      }
+    for (const t of page) if (t.tenantId === owner.tenantId && t.ownerId === owner.userId) ids.add(t.id);
+  }
+  for (const id of await recentTokenIds(owner.ownerRef, getConfig().clock.now())) ids.add(id);
+  const mine = (await getTokens([...ids])).filter((t) => t.tenantId === owner.tenantId && t.ownerId === owner.userId);
+  report.examined = mine.length;
+  for (let i = 0; i < mine.length; i += CASCADE_CONCURRENCY) {
+    const outcomes = await Promise.all(mine.slice(i, i + CASCADE_CONCURRENCY).map(async (t) => (await cascadeOne(t, owner)).outcome));
+    for (const o of outcomes) {
+      if (o !== 'unchanged') report.changed++;
+      if (o === 'disabled') report.disabled++;
     }
   }
   return report;
+}
+
+/**
+ * Writes a new token so that no owner change can pass it by: its id goes into the owner's
+ * recent-token item first, so a cascade that reads that item later finds it. The caller then
+ * calls settleWithOwner, for a change whose cascade read that item earlier.
+ */
+export async function insertFindable(record: TokenRecord): Promise<void> {
+  await noteRecentToken(record.ownerRef, record.id, record.createdAt);
+  await insertToken(record);
+}
+
+/**
+ * After a write that was checked against owner version `seenVersion`: a user change recorded
+ * since then may have cascaded past this token (before it existed, or while the write was on its
+ * way). Re-reading the owner and applying the cascade rule gives what "this write, then that
+ * change" gives (docs/rules.md §1.10). Best effort: the write has happened; a store failure here
+ * is logged, and the change's own cascade covers the token unless it read it before this write.
+ */
+export async function settleWithOwner(token: TokenRecord, seenVersion: number): Promise<TokenRecord> {
+  try {
+    const owner = await getUser(token.tenantId, token.ownerId, true);
+    if (!owner || owner.version === seenVersion) return token;
+    return (await cascadeOne(token, owner)).token ?? token;
+  } catch (error) {
+    logger.warn('token written; its owner could not be re-read', { tokenId: token.id, error: error as Error });
+    return token;
+  }
 }

@@ -23,6 +23,14 @@ export const userKeys = {
   primary: (tenantId: string, userId: string) => userKeys.primaryByRef(ownerRefOf(tenantId, userId)),
 };
 
+export const recentKeys = {
+  /**
+   * The ids of the tokens an owner created on one UTC day: the strongly consistent way to find a
+   * token that the byOwner index may not show yet.
+   */
+  day: (ownerRef: string, atIso: string) => ({ pk: `RECENT#${ownerRef}`, sk: `DAY#${atIso.slice(0, 10)}` }),
+};
+
 export const legacyKeys = {
   /** One marker per legacy UUID ever imported (state imported | revoked); it has no TTL. */
   marker: (uuid: string) => ({ pk: `LEGACY#${uuid.toLowerCase()}`, sk: 'MARKER' }),

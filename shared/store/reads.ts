@@ -27,6 +27,7 @@ export const READ_NEEDS = {
   readToken: [tableNeed('GetItem')],
   readUser: [tableNeed('GetItem')],
   readTokenWithOwner: [tableNeed('BatchGetItem')],
+  readTokens: [tableNeed('BatchGetItem')],
   readRevocationsSince: [tableNeed('Query')],
 } as const;
 
@@ -41,6 +42,24 @@ export async function readUser(reads: StoreReads, tenantId: string, userId: stri
   const user = fromUserItem(item);
   // The owner ref is a hash; a collision must never let one user stand for another.
   return user.tenantId === tenantId && user.userId === userId ? user : undefined;
+}
+
+/**
+ * Many tokens by id, 100 keys per BatchGetItem (the API's limit); those that do not exist or are
+ * past their TTL are left out (a cascade's consistent re-read of what it found).
+ */
+export async function readTokens(reads: StoreReads, tokenIds: readonly string[], consistent: boolean): Promise<TokenRecord[]> {
+  const found: TokenRecord[] = [];
+  for (let i = 0; i < tokenIds.length; i += 100) {
+    let keys: Item[] = tokenIds.slice(i, i + 100).map((id) => tokenKeys.primary(id));
+    for (let attempt = 0; keys.length > 0; attempt++) {
+      if (attempt >= 4) throw new UnavailableError();
+      const out = await reads.batchGet(keys, consistent);
+      for (const item of out.items) if (isLive(item, now())) found.push(fromItem(item));
+      keys = out.unprocessed;
+    }
+  }
+  return found;
 }
 
 /** The authorizer's one round trip: the token and its owner's projection together. */

@@ -8,7 +8,7 @@ import { ConditionFailed, store, storeCall } from './client.ts';
 import { fromItem, isLive, toItem, type TokenRecord, type UserRecord } from './items.ts';
 import { tokenKeys } from './keys.ts';
 import { listPage, queryPages } from './paging.ts';
-import { readToken, readTokenWithOwner } from './reads.ts';
+import { readToken, readTokens, readTokenWithOwner } from './reads.ts';
 import { TABLE } from './table.ts';
 import { TOKEN_ATTRIBUTES, TOKEN_INDEX_ATTRIBUTES, TOKEN_INDEXES, type TokenIndex } from './token-entity.ts';
 import { sdkReads } from './transport-sdk.ts';
@@ -22,6 +22,7 @@ const now = () => getConfig().clock.now();
 export const TOKEN_STORE_NEEDS = {
   getToken: [tableNeed('GetItem')],
   getTokenWithOwner: [tableNeed('BatchGetItem')],
+  getTokens: [tableNeed('BatchGetItem')],
   insertToken: [tableNeed('PutItem')],
   updateToken: [tableNeed('UpdateItem')],
   deleteToken: [tableNeed('DeleteItem')],
@@ -38,6 +39,14 @@ export async function getToken(tokenId: string, consistent = false): Promise<Tok
 /** The authorizer's one round trip: the token and its owner's projection together. */
 export function getTokenWithOwner(tokenId: string, ownerRef: string, consistent = false): Promise<{ token?: TokenRecord; owner?: UserRecord }> {
   return readTokenWithOwner(sdkReads, tokenId, ownerRef, consistent);
+}
+
+/**
+ * Many tokens by id, strongly consistent, 100 keys per BatchGetItem (the API's limit); those
+ * that do not exist or are past their TTL are left out.
+ */
+export function getTokens(tokenIds: readonly string[]): Promise<TokenRecord[]> {
+  return readTokens(sdkReads, tokenIds, true);
 }
 
 /** Creates a token; fails with ConditionFailed if the id is taken (legacy import relies on it). */

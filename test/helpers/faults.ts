@@ -8,7 +8,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { identityOf, LOCAL_INSPECTOR } from '../../local/identities.ts';
-import { DROP, dynamoError, type StoreCall, type StoreProxy } from '../../local/store-proxy.ts';
+import { DROP, dynamoError, withJsonBody, type StoreCall, type StoreProxy } from '../../local/store-proxy.ts';
+
+export type { StoreCall };
 import { currentApp } from './app.ts';
 
 export type FaultKind =
@@ -48,6 +50,17 @@ export interface FaultInjector {
   failAll(kind: FaultKind): void;
   /** Parks the first call from now that `matches` until release(); the calls after it pass. */
   hold(matches: (call: StoreCall) => boolean): Hold;
+  /**
+   * Every call from now awaits `gate(call)` before it goes on to the store, until the returned
+   * function is called (a scheduler decides the order of concurrent calls).
+   */
+  gate(gate: (call: StoreCall) => Promise<void>): () => void;
+  /**
+   * Index reads (Query with an IndexName) from now answer without the items that `hidden`
+   * matches (DynamoDB JSON), as a global secondary index that has not caught up with a write yet
+   * does, until the returned function is called.
+   */
+  hideFromIndexes(hidden: (item: Record<string, any>) => boolean): () => void;
   /** Forgets plans and zeroes the counter (held calls stay held until released). */
   reset(): void;
   /** How many faults were injected since the last reset. */
@@ -90,6 +103,8 @@ export async function installFaults(options: FaultOptions = {}): Promise<FaultIn
   const log: string[] = [];
   const holds: { matches: (call: StoreCall) => boolean; arrived: () => void; released: Promise<void>; release: () => void }[] = [];
   const releases = new Set<() => void>();
+  const gates = new Set<(call: StoreCall) => Promise<void>>();
+  const hiders = new Set<(item: Record<string, any>) => boolean>();
   const remove = proxy.use(async (call, next) => {
     if (call.functionId === LOCAL_INSPECTOR || skip(call.action, call.body)) return next();
     calls++;
@@ -118,7 +133,12 @@ export async function installFaults(options: FaultOptions = {}): Promise<FaultIn
       h.arrived();
       await h.released;
     }
-    return next();
+    for (const g of gates) await g(call);
+    const reply = await next();
+    if (hiders.size === 0 || reply === DROP || call.action !== 'Query' || !call.body.IndexName || reply.status !== 200) return reply;
+    const parsed = JSON.parse(reply.body.toString('utf8'));
+    const items = ((parsed.Items ?? []) as Record<string, any>[]).filter((i) => ![...hiders].some((h) => h(i)));
+    return withJsonBody(reply, { ...parsed, Items: items, Count: items.length });
   });
   return {
     get calls() {
@@ -146,6 +166,14 @@ export async function installFaults(options: FaultOptions = {}): Promise<FaultIn
       holds.push({ matches, arrived, released, release });
       return { reached, release };
     },
+    gate(g) {
+      gates.add(g);
+      return () => gates.delete(g);
+    },
+    hideFromIndexes(hidden) {
+      hiders.add(hidden);
+      return () => hiders.delete(hidden);
+    },
     reset() {
       calls = 0;
       injected = 0;
@@ -157,6 +185,8 @@ export async function installFaults(options: FaultOptions = {}): Promise<FaultIn
       remove();
       for (const release of releases) release();
       holds.length = 0;
+      gates.clear();
+      hiders.clear();
     },
   };
 }

@@ -173,6 +173,8 @@ const CALLEE_NEEDS: Record<string, Needs> = {
   ...VAULT_NEEDS,
   publish: PUBLISH_NEEDS,
   cascadeOne: USER_OPERATION_NEEDS.cascadeOne,
+  insertFindable: USER_OPERATION_NEEDS.insertFindable,
+  settleWithOwner: USER_OPERATION_NEEDS.settleWithOwner,
   recordActivity: AUDIT_OPERATION_NEEDS.recordActivity,
   visibleToken: TOKEN_OPERATION_NEEDS.visibleToken,
   ...MAC_NEEDS,
