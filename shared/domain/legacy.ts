@@ -11,7 +11,7 @@ import { getUser, USER_STORE_NEEDS } from '../store/users.ts';
 import { AUDIT_OPERATION_NEEDS, recordActivity, systemActor } from './audit.ts';
 import { legacyTokenId, ownerRefOf } from '../token-value.ts';
 import { tokenBlocker } from './actor.ts';
-import { insertFindable, settleWithOwner, USER_OPERATION_NEEDS } from './users.ts';
+import { insertFindable, USER_OPERATION_NEEDS } from './users.ts';
 
 export const LegacyCredential = z.object({
   tenantId: z.string().min(1).max(128),
@@ -24,7 +24,7 @@ export const LegacyImportBody = z.object({ credentials: z.array(z.unknown()).max
 
 /** importLegacy's store calls (shared/grants.ts). */
 export const LEGACY_IMPORT_NEEDS = needs(
-  USER_STORE_NEEDS.getUser, LEGACY_STORE_NEEDS.legacyMarker, USER_OPERATION_NEEDS.insertFindable, USER_OPERATION_NEEDS.settleWithOwner,
+  USER_STORE_NEEDS.getUser, LEGACY_STORE_NEEDS.legacyMarker, USER_OPERATION_NEEDS.insertFindable,
   LEGACY_STORE_NEEDS.markLegacyImported,
   AUDIT_OPERATION_NEEDS.recordActivity,
 );
@@ -86,7 +86,6 @@ export async function importLegacy(records: unknown[]): Promise<ImportReport> {
       await insertFindable(record);
       report.imported++;
       await recordActivity(record, { action: 'created', actor: systemActor('legacy_import'), at });
-      await settleWithOwner(record, user!.version);
     } catch (e) {
       if (!(e instanceof ConditionFailed)) throw e;
       report.skipped.push({ uuid: c.uuid, reason: 'already_imported' });
