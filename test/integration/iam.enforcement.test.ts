@@ -297,6 +297,9 @@ function withoutOne(access: FunctionAccess): { label: string; access: FunctionAc
 
 async function run(id: FunctionId, scenario: Scenario, access: FunctionAccess): Promise<boolean> {
   const ctx = await scenario.prepare?.();
+  // Log lines of earlier scenarios go out now, under the runtime's identity: delivered later, in
+  // this window, they would sign as this function (inline handlers share the environment).
+  await app.flushLogs();
   app.iam.grants.set(id, access);
   try {
     return await asFunction(id, () => scenario.act(ctx));
@@ -318,7 +321,7 @@ describe('IAM enforced on every function', () => {
     it(`${id} works under exactly its grant, and fails without any one of its actions`, async () => {
       const refusalsBefore = app.iam.refusals.length;
       expect(await run(id, scenario, ACCESS[id]), `${id} under its own grant`).toBe(true);
-      expect(app.iam.refusals.length, `${id} was refused under its own grant`).toBe(refusalsBefore);
+      expect(app.iam.refusals.slice(refusalsBefore), `${id} was refused under its own grant`).toEqual([]);
       for (const { label, access } of withoutOne(ACCESS[id])) {
         expect(await run(id, scenario, access), `${id} without ${label}`).toBe(false);
       }
