@@ -4,7 +4,7 @@
 import type { Api, AuditEntry, AuditPage, Me } from './api.ts';
 import { h, replace, uid } from './dom.ts';
 import { when } from './format.ts';
-import { alertRegion } from './ui.ts';
+import { alertRegion, cursorPages, loadBusy } from './ui.ts';
 
 const PAGE_SIZE = 25;
 const ACTIONS = ['created', 'updated', 'enabled', 'disabled', 'renewed', 'deleted', 'expired'] as const;
@@ -25,8 +25,7 @@ const actorText = (e: AuditEntry) => (e.actor.type === 'user' ? e.actor.userId :
 
 export function activityView(api: Api, me: Me, tokenId = ''): HTMLElement {
   let filters = { action: '', tokenId };
-  let cursors: (string | null)[] = [null];
-  let pageIndex = 0;
+  const pages = cursorPages();
   const alert = alertRegion();
   const headingId = uid('activity-heading');
   const heading = h('h1', { id: headingId, tabindex: -1 }, 'Activity');
@@ -47,8 +46,7 @@ export function activityView(api: Api, me: Me, tokenId = ''): HTMLElement {
   );
   const apply = () => {
     filters = { action: actionSelect.value, tokenId: tokenInput.value.trim() };
-    cursors = [null];
-    pageIndex = 0;
+    pages.reset();
     void load();
   };
   filterForm.addEventListener('submit', (e) => {
@@ -87,31 +85,25 @@ export function activityView(api: Api, me: Me, tokenId = ''): HTMLElement {
   }
 
   function renderPager(page: AuditPage) {
-    const prev = h('button', { type: 'button', disabled: pageIndex === 0, on: { click: () => go(pageIndex - 1) } }, '← Newer');
-    const next = h('button', { type: 'button', disabled: !page.nextCursor, on: { click: () => go(pageIndex + 1, page.nextCursor) } }, 'Older →');
-    replace(pager, prev, h('span', { class: 'muted' }, `Page ${pageIndex + 1}`), next);
+    const prev = h('button', { type: 'button', disabled: pages.index === 0, on: { click: () => go(pages.index - 1) } }, '← Newer');
+    const next = h('button', { type: 'button', disabled: !page.nextCursor, on: { click: () => go(pages.index + 1, page.nextCursor) } }, 'Older →');
+    replace(pager, prev, h('span', { class: 'muted' }, `Page ${pages.index + 1}`), next);
   }
 
   function go(index: number, cursor?: string | null) {
-    if (cursor !== undefined) cursors[index] = cursor;
-    pageIndex = index;
+    pages.go(index, cursor);
     void load();
   }
 
-  async function load() {
-    tableWrap.setAttribute('aria-busy', 'true');
-    try {
-      const page = await api.audit({ ...filters, limit: PAGE_SIZE, cursor: cursors[pageIndex] });
+  function load() {
+    return loadBusy(tableWrap, alert, async () => {
+      const page = await api.audit({ ...filters, limit: PAGE_SIZE, cursor: pages.cursor });
       alert.clear();
       replace(tableWrap, table(page));
       renderPager(page);
       const n = page.items.length;
       summary.textContent = `${n} entr${n === 1 ? 'y' : 'ies'} on this page${page.nextCursor ? '; older ones on the next page' : ''}.`;
-    } catch (e) {
-      alert.show(e);
-    } finally {
-      tableWrap.removeAttribute('aria-busy');
-    }
+    });
   }
 
   const root = h('section', { class: 'page', 'aria-labelledby': headingId },

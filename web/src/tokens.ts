@@ -5,7 +5,7 @@ import type { Api, Me, Token, TokenPage } from './api.ts';
 import { createDialog, deleteDialog, editDialog, renewDialog, valueDialog, type DialogContext } from './dialogs.ts';
 import { h, replace, uid } from './dom.ts';
 import { when } from './format.ts';
-import { alertRegion, announce, visuallyHidden } from './ui.ts';
+import { alertRegion, announce, cursorPages, loadBusy, visuallyHidden } from './ui.ts';
 import { sparkline } from './sparkline.ts';
 
 const PAGE_SIZE = 20;
@@ -27,8 +27,7 @@ export function tokensView(api: Api, me: Me): HTMLElement {
   const canReveal = (t: Token) => t.ownerId === me.user.userId || (admin && t.visibility === 'shared');
 
   let filters = { owner: '', status: '' };
-  let cursors: (string | null)[] = [null];
-  let pageIndex = 0;
+  const pages = cursorPages();
   const owners = new Set<string>([me.user.userId]);
 
   const alert = alertRegion();
@@ -64,8 +63,7 @@ export function tokensView(api: Api, me: Me): HTMLElement {
   );
   const apply = () => {
     filters = { owner: ownerInput.value.trim(), status: statusSelect.value };
-    cursors = [null];
-    pageIndex = 0;
+    pages.reset();
     void load();
   };
   filterForm.addEventListener('submit', (e) => {
@@ -181,24 +179,22 @@ export function tokensView(api: Api, me: Me): HTMLElement {
   }
 
   function renderPager(page: TokenPage) {
-    const prev = h('button', { type: 'button', 'data-focus-key': 'pager:prev', disabled: pageIndex === 0, on: { click: () => go(pageIndex - 1, 'pager:prev') } }, '← Previous');
-    const next = h('button', { type: 'button', 'data-focus-key': 'pager:next', disabled: !page.nextCursor, on: { click: () => go(pageIndex + 1, 'pager:next', page.nextCursor) } }, 'Next →');
-    replace(pager, prev, h('span', { class: 'muted' }, `Page ${pageIndex + 1}`), next);
+    const prev = h('button', { type: 'button', 'data-focus-key': 'pager:prev', disabled: pages.index === 0, on: { click: () => go(pages.index - 1, 'pager:prev') } }, '← Previous');
+    const next = h('button', { type: 'button', 'data-focus-key': 'pager:next', disabled: !page.nextCursor, on: { click: () => go(pages.index + 1, 'pager:next', page.nextCursor) } }, 'Next →');
+    replace(pager, prev, h('span', { class: 'muted' }, `Page ${pages.index + 1}`), next);
   }
 
   function go(index: number, focusKey: string, cursor?: string | null) {
-    if (cursor !== undefined) cursors[index] = cursor;
-    pageIndex = index;
+    pages.go(index, cursor);
     void load(focusKey);
   }
 
-  async function load(focusKey?: string) {
-    tableWrap.setAttribute('aria-busy', 'true');
-    try {
-      const page = await api.list({ ...filters, limit: PAGE_SIZE, cursor: cursors[pageIndex] });
-      if (page.items.length === 0 && pageIndex > 0) {
+  function load(focusKey?: string): Promise<void> {
+    return loadBusy(tableWrap, alert, async () => {
+      const page = await api.list({ ...filters, limit: PAGE_SIZE, cursor: pages.cursor });
+      if (page.items.length === 0 && pages.index > 0) {
         // The last item of this page went away: step back.
-        pageIndex -= 1;
+        pages.go(pages.index - 1);
         return load(focusKey);
       }
       alert.clear();
@@ -210,11 +206,7 @@ export function tokensView(api: Api, me: Me): HTMLElement {
       const n = page.items.length;
       summary.textContent = `${n} token${n === 1 ? '' : 's'} on this page${page.nextCursor ? '; more on the next page' : ''}.`;
       if (focusKey) (root.querySelector<HTMLElement>(`[data-focus-key="${focusKey}"]:not([disabled])`) ?? heading).focus();
-    } catch (e) {
-      alert.show(e);
-    } finally {
-      tableWrap.removeAttribute('aria-busy');
-    }
+    });
   }
 
   const root = h('section', { class: 'page', 'aria-labelledby': headingId },

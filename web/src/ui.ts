@@ -111,3 +111,30 @@ export function valueField(value: string): HTMLElement {
 }
 
 export const visuallyHidden = (text: string) => h('span', { class: 'visually-hidden' }, text);
+
+/** Where a newest-first list stands: the cursor of every page seen so far, and the page shown. */
+export function cursorPages() {
+  let cursors: (string | null)[] = [null];
+  let index = 0;
+  return {
+    get index() { return index; },
+    get cursor() { return cursors[index]; },
+    reset() { cursors = [null]; index = 0; },
+    go(to: number, cursor?: string | null) {
+      if (cursor !== undefined) cursors[to] = cursor;
+      index = to;
+    },
+  };
+}
+
+/** Runs one load of a list: the region is marked busy meanwhile, and a failure shows in the alert. */
+export async function loadBusy(region: HTMLElement, alert: { show(error: unknown): void }, load: () => Promise<void>): Promise<void> {
+  region.setAttribute('aria-busy', 'true');
+  try {
+    await load();
+  } catch (e) {
+    alert.show(e);
+  } finally {
+    region.removeAttribute('aria-busy');
+  }
+}
