@@ -131,6 +131,9 @@ function forward(upstream: URL, req: IncomingMessage, raw: Buffer): Promise<Stor
   });
 }
 
+/** Answers what passes the whole interceptor chain (dynalite behind the store proxy, a local service). */
+type Terminal = (call: StoreCall, req: IncomingMessage, raw: Buffer) => Promise<ProxyAnswer>;
+
 /** An AWS JSON-protocol endpoint with the interceptor chain; `terminal` answers what passes it. */
 export interface AwsJsonEndpoint {
   readonly endpoint: string;
@@ -144,83 +147,105 @@ export async function startStoreProxy(options: { upstream: string; port?: number
   return { endpoint: server.endpoint, upstream: options.upstream, use: server.use, close: server.close };
 }
 
-export async function startAwsJsonEndpoint(options: {
-  port?: number;
-  terminal: (call: StoreCall, req: IncomingMessage, raw: Buffer) => Promise<ProxyAnswer>;
-}): Promise<AwsJsonEndpoint> {
-  const chain: Interceptor[] = [];
-  const sockets = new Set<Socket>();
-  const closing: (() => void)[] = [];
+/** What an endpoint holds between calls. */
+interface EndpointState {
+  readonly terminal: Terminal;
+  /** The interceptors, in the order they were added. */
+  readonly chain: Interceptor[];
+  readonly sockets: Set<Socket>;
+  /** Resolves the `closed` promise of each call in flight (close() releases calls held on it). */
+  readonly inFlight: (() => void)[];
+}
 
-  async function handle(req: IncomingMessage, res: ServerResponse) {
-    const raw = await readAll(req);
-    let closedResolve!: () => void;
-    const closed = new Promise<void>((r) => (closedResolve = r));
-    closing.push(closedResolve);
-    res.on('close', () => closedResolve());
-    let body: Record<string, any> = {};
-    try {
-      body = raw.length ? JSON.parse(raw.toString('utf8')) : {};
-    } catch {
-      // dynalite answers malformed JSON itself (SerializationException)
-    }
-    const target = String(req.headers['x-amz-target'] ?? '');
-    const accessKeyId = accessKeyOf(req.headers.authorization);
-    const call: StoreCall = {
-      action: target.slice(target.indexOf('.') + 1),
-      body,
-      accessKeyId,
-      functionId: accessKeyId ? functionOfAccessKey(accessKeyId) : undefined,
-      headers: req.headers,
-      closed,
-    };
-    const run = (i: number): Promise<ProxyAnswer> => {
-      const interceptor = chain[i];
-      if (!interceptor) return options.terminal(call, req, raw);
-      return interceptor(call, () => run(i + 1));
-    };
-    let answer: ProxyAnswer;
-    try {
-      answer = await run(0);
-    } catch (e) {
-      answer = dynamoError(500, 'InternalServerError', `local store proxy: ${(e as Error).message}`);
-    } finally {
-      const at = closing.indexOf(closedResolve);
-      if (at >= 0) closing.splice(at, 1);
-    }
-    if (res.destroyed) return;
-    if (answer === DROP) {
-      req.socket.destroy();
-      return;
-    }
-    res.writeHead(answer.status, answer.headers);
-    res.end(answer.body);
-  }
-
+export async function startAwsJsonEndpoint(options: { port?: number; terminal: Terminal }): Promise<AwsJsonEndpoint> {
+  const state: EndpointState = { terminal: options.terminal, chain: [], sockets: new Set(), inFlight: [] };
   const server: Server = createServer((req, res) => {
-    handle(req, res).catch(() => req.socket.destroy());
+    handle(state, req, res).catch(() => req.socket.destroy());
   });
   // Idle connections stay open: a frozen execution environment cannot see a close, and would
   // find its kept-alive socket dead when thawed (the SDK's idle sockets live as long as it does).
   server.keepAliveTimeout = 0;
   server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
+    state.sockets.add(s);
+    s.on('close', () => state.sockets.delete(s));
   });
   const { endpoint } = await listenLocal(server, options.port);
+  return { endpoint, use: (interceptor) => addInterceptor(state.chain, interceptor), close: () => closeEndpoint(state, server) };
+}
+
+/** One request: parsed into a call, answered by the chain, the answer sent (or the socket dropped). */
+async function handle(state: EndpointState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const raw = await readAll(req);
+  let release!: () => void;
+  const closed = new Promise<void>((r) => (release = r));
+  state.inFlight.push(release);
+  res.on('close', () => release());
+  const call = parseCall(req, raw, closed);
+  let answer: ProxyAnswer;
+  try {
+    answer = await runChain(state, call, req, raw);
+  } catch (e) {
+    answer = dynamoError(500, 'InternalServerError', `local store proxy: ${(e as Error).message}`);
+  } finally {
+    removeFrom(state.inFlight, release);
+  }
+  reply(req, res, answer);
+}
+
+/** The call as interceptors see it: the action from X-Amz-Target, the JSON body, the caller's key. */
+function parseCall(req: IncomingMessage, raw: Buffer, closed: Promise<void>): StoreCall {
+  let body: Record<string, any> = {};
+  try {
+    body = raw.length ? JSON.parse(raw.toString('utf8')) : {};
+  } catch {
+    // dynalite answers malformed JSON itself (SerializationException)
+  }
+  const target = String(req.headers['x-amz-target'] ?? '');
+  const accessKeyId = accessKeyOf(req.headers.authorization);
   return {
-    endpoint,
-    use(interceptor) {
-      chain.push(interceptor);
-      return () => {
-        const at = chain.indexOf(interceptor);
-        if (at >= 0) chain.splice(at, 1);
-      };
-    },
-    close: async () => {
-      for (const release of closing.splice(0)) release();
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    action: target.slice(target.indexOf('.') + 1),
+    body,
+    accessKeyId,
+    functionId: accessKeyId ? functionOfAccessKey(accessKeyId) : undefined,
+    headers: req.headers,
+    closed,
   };
+}
+
+/** Each interceptor in turn, the first added first; the terminal answers what passes them all. */
+function runChain(state: EndpointState, call: StoreCall, req: IncomingMessage, raw: Buffer): Promise<ProxyAnswer> {
+  const run = (i: number): Promise<ProxyAnswer> => {
+    const interceptor = state.chain[i];
+    if (!interceptor) return state.terminal(call, req, raw);
+    return interceptor(call, () => run(i + 1));
+  };
+  return run(0);
+}
+
+/** Sends the answer, or destroys the socket for DROP; nothing when the caller is already gone. */
+function reply(req: IncomingMessage, res: ServerResponse, answer: ProxyAnswer): void {
+  if (res.destroyed) return;
+  if (answer === DROP) {
+    req.socket.destroy();
+    return;
+  }
+  res.writeHead(answer.status, answer.headers);
+  res.end(answer.body);
+}
+
+function addInterceptor(chain: Interceptor[], interceptor: Interceptor): () => void {
+  chain.push(interceptor);
+  return () => removeFrom(chain, interceptor);
+}
+
+function removeFrom<T>(list: T[], entry: T): void {
+  const at = list.indexOf(entry);
+  if (at >= 0) list.splice(at, 1);
+}
+
+/** Releases the calls held on `closed`, ends every connection, stops listening. */
+async function closeEndpoint(state: EndpointState, server: Server): Promise<void> {
+  for (const release of state.inFlight.splice(0)) release();
+  for (const s of state.sockets) s.destroy();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
 }
