@@ -2,9 +2,9 @@
 // tenant's entries, others the entries of their own tokens; a filter by action and by token,
 // and cursor pagination.
 import type { Api, AuditEntry, AuditPage, Me } from './api.ts';
-import { h, replace, uid } from './dom.ts';
+import { h, uid } from './dom.ts';
 import { when } from './format.ts';
-import { alertRegion, cursorPages, loadBusy } from './ui.ts';
+import { pagedList, wireFilters } from './ui.ts';
 
 const PAGE_SIZE = 25;
 const ACTIONS = ['created', 'updated', 'enabled', 'disabled', 'renewed', 'deleted', 'expired'] as const;
@@ -25,13 +25,9 @@ const actorText = (e: AuditEntry) => (e.actor.type === 'user' ? e.actor.userId :
 
 export function activityView(api: Api, me: Me, tokenId = ''): HTMLElement {
   let filters = { action: '', tokenId };
-  const pages = cursorPages();
-  const alert = alertRegion();
+  const list = pagedList('activity', { back: '← Newer', forward: 'Older →' }, load);
   const headingId = uid('activity-heading');
   const heading = h('h1', { id: headingId, tabindex: -1 }, 'Activity');
-  const tableWrap = h('div', { class: 'table-wrap' });
-  const pager = h('nav', { class: 'pager', 'aria-label': 'Pages of activity' });
-  const summary = h('p', { class: 'summary', 'aria-live': 'polite' });
 
   const actionId = uid('action');
   const tokenFieldId = uid('token');
@@ -44,16 +40,9 @@ export function activityView(api: Api, me: Me, tokenId = ''): HTMLElement {
     h('div', { class: 'field' }, h('label', { for: tokenFieldId }, 'Token id'), tokenInput),
     h('button', { type: 'submit' }, 'Apply'),
   );
-  const apply = () => {
+  wireFilters(filterForm, [actionSelect], list.pages, () => {
     filters = { action: actionSelect.value, tokenId: tokenInput.value.trim() };
-    pages.reset();
-    void load();
-  };
-  filterForm.addEventListener('submit', (e) => {
-    e.preventDefault();
-    apply();
-  });
-  actionSelect.addEventListener('change', apply);
+  }, load);
 
   function details(e: AuditEntry): Node {
     const parts: Node[] = [];
@@ -84,25 +73,12 @@ export function activityView(api: Api, me: Me, tokenId = ''): HTMLElement {
     );
   }
 
-  function renderPager(page: AuditPage) {
-    const prev = h('button', { type: 'button', disabled: pages.index === 0, on: { click: () => go(pages.index - 1) } }, '← Newer');
-    const next = h('button', { type: 'button', disabled: !page.nextCursor, on: { click: () => go(pages.index + 1, page.nextCursor) } }, 'Older →');
-    replace(pager, prev, h('span', { class: 'muted' }, `Page ${pages.index + 1}`), next);
-  }
-
-  function go(index: number, cursor?: string | null) {
-    pages.go(index, cursor);
-    void load();
-  }
-
-  function load() {
-    return loadBusy(tableWrap, alert, async () => {
-      const page = await api.audit({ ...filters, limit: PAGE_SIZE, cursor: pages.cursor });
-      alert.clear();
-      replace(tableWrap, table(page));
-      renderPager(page);
+  function load(focusKey?: string) {
+    return list.busy(async () => {
+      const page = await api.audit({ ...filters, limit: PAGE_SIZE, cursor: list.pages.cursor });
       const n = page.items.length;
-      summary.textContent = `${n} entr${n === 1 ? 'y' : 'ies'} on this page${page.nextCursor ? '; older ones on the next page' : ''}.`;
+      list.show(table(page), page.nextCursor, `${n} entr${n === 1 ? 'y' : 'ies'} on this page${page.nextCursor ? '; older ones on the next page' : ''}.`,
+        { key: focusKey, within: root, fallback: heading });
     });
   }
 
@@ -113,10 +89,7 @@ export function activityView(api: Api, me: Me, tokenId = ''): HTMLElement {
           ? `Who did what to the tokens of ${me.user.tenantId}, newest first. Entries are kept 400 days.`
           : 'Who did what to your tokens, newest first. Entries are kept 400 days.'))),
     filterForm,
-    alert.el,
-    summary,
-    tableWrap,
-    pager,
+    ...list.regions,
   );
   void load();
   return root;

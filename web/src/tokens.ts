@@ -5,7 +5,7 @@ import type { Api, Me, Token, TokenPage } from './api.ts';
 import { createDialog, deleteDialog, editDialog, renewDialog, valueDialog, type DialogContext } from './dialogs.ts';
 import { h, replace, uid } from './dom.ts';
 import { when } from './format.ts';
-import { alertRegion, announce, cursorPages, loadBusy, visuallyHidden } from './ui.ts';
+import { announce, pagedList, visuallyHidden, wireFilters } from './ui.ts';
 import { sparkline } from './sparkline.ts';
 
 const PAGE_SIZE = 20;
@@ -27,15 +27,12 @@ export function tokensView(api: Api, me: Me): HTMLElement {
   const canReveal = (t: Token) => t.ownerId === me.user.userId || (admin && t.visibility === 'shared');
 
   let filters = { owner: '', status: '' };
-  const pages = cursorPages();
+  const list = pagedList('tokens', { back: '← Previous', forward: 'Next →' }, load);
+  const { pages, alert, tableWrap } = list;
   const owners = new Set<string>([me.user.userId]);
 
-  const alert = alertRegion();
   const headingId = uid('tokens-heading');
   const heading = h('h1', { id: headingId, tabindex: -1 }, 'API tokens');
-  const tableWrap = h('div', { class: 'table-wrap' });
-  const pager = h('nav', { class: 'pager', 'aria-label': 'Pages of tokens' });
-  const summary = h('p', { class: 'summary', 'aria-live': 'polite' });
 
   const ctx: DialogContext = {
     api,
@@ -61,16 +58,9 @@ export function tokensView(api: Api, me: Me): HTMLElement {
     h('div', { class: 'field' }, h('label', { for: statusId }, 'Status'), statusSelect),
     admin && h('button', { type: 'submit' }, 'Apply'),
   );
-  const apply = () => {
+  const apply = wireFilters(filterForm, [statusSelect], pages, () => {
     filters = { owner: ownerInput.value.trim(), status: statusSelect.value };
-    pages.reset();
-    void load();
-  };
-  filterForm.addEventListener('submit', (e) => {
-    e.preventDefault();
-    apply();
-  });
-  statusSelect.addEventListener('change', apply);
+  }, () => load());
   ownerInput.addEventListener('input', () => {
     if (ownerInput.value === '' && filters.owner) apply(); // cleared, e.g. with the search field's ×
   });
@@ -178,34 +168,20 @@ export function tokensView(api: Api, me: Me): HTMLElement {
     await Promise.all([worker(), worker(), worker(), worker()]);
   }
 
-  function renderPager(page: TokenPage) {
-    const prev = h('button', { type: 'button', 'data-focus-key': 'pager:prev', disabled: pages.index === 0, on: { click: () => go(pages.index - 1, 'pager:prev') } }, '← Previous');
-    const next = h('button', { type: 'button', 'data-focus-key': 'pager:next', disabled: !page.nextCursor, on: { click: () => go(pages.index + 1, 'pager:next', page.nextCursor) } }, 'Next →');
-    replace(pager, prev, h('span', { class: 'muted' }, `Page ${pages.index + 1}`), next);
-  }
-
-  function go(index: number, focusKey: string, cursor?: string | null) {
-    pages.go(index, cursor);
-    void load(focusKey);
-  }
-
   function load(focusKey?: string): Promise<void> {
-    return loadBusy(tableWrap, alert, async () => {
+    return list.busy(async () => {
       const page = await api.list({ ...filters, limit: PAGE_SIZE, cursor: pages.cursor });
       if (page.items.length === 0 && pages.index > 0) {
         // The last item of this page went away: step back.
         pages.go(pages.index - 1);
         return load(focusKey);
       }
-      alert.clear();
       for (const t of page.items) owners.add(t.ownerId);
       replace(ownerOptions, [...owners].sort().map((o) => h('option', { value: o })));
-      replace(tableWrap, table(page));
-      void drawUsage(page.items);
-      renderPager(page);
       const n = page.items.length;
-      summary.textContent = `${n} token${n === 1 ? '' : 's'} on this page${page.nextCursor ? '; more on the next page' : ''}.`;
-      if (focusKey) (root.querySelector<HTMLElement>(`[data-focus-key="${focusKey}"]:not([disabled])`) ?? heading).focus();
+      list.show(table(page), page.nextCursor, `${n} token${n === 1 ? '' : 's'} on this page${page.nextCursor ? '; more on the next page' : ''}.`,
+        { key: focusKey, within: root, fallback: heading });
+      void drawUsage(page.items);
     });
   }
 
@@ -217,10 +193,7 @@ export function tokensView(api: Api, me: Me): HTMLElement {
           : 'Tokens let scripts and integrations call the API with a subset of your permissions.')),
       createButton),
     filterForm,
-    alert.el,
-    summary,
-    tableWrap,
-    pager,
+    ...list.regions,
   );
   void load();
   return root;

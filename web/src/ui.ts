@@ -113,7 +113,7 @@ export function valueField(value: string): HTMLElement {
 export const visuallyHidden = (text: string) => h('span', { class: 'visually-hidden' }, text);
 
 /** Where a newest-first list stands: the cursor of every page seen so far, and the page shown. */
-export function cursorPages() {
+function cursorPages() {
   let cursors: (string | null)[] = [null];
   let index = 0;
   return {
@@ -127,8 +127,73 @@ export function cursorPages() {
   };
 }
 
+/** The parts of a paged, newest-first list: its alert, summary line, table and pager. */
+export interface PagedList {
+  pages: ReturnType<typeof cursorPages>;
+  alert: ReturnType<typeof alertRegion>;
+  tableWrap: HTMLElement;
+  /** The alert, the summary, the table and the pager, in page order. */
+  regions: HTMLElement[];
+  /** Runs one load with the table marked busy; a failure shows in the alert. */
+  busy(load: () => Promise<void>): Promise<void>;
+  /** Shows a loaded page; focus returns to the control of `focus.key` in `focus.within` (the pager's, or a row's), or to `fallback`. */
+  show(table: Node, nextCursor: string | null | undefined, summary: string, focus: { key?: string; within: ParentNode; fallback: HTMLElement }): void;
+}
+
+/**
+ * A paged list. `load(focusKey)` loads the page at `pages.cursor`; the pager's buttons move the
+ * cursor and call it with the key of the button pressed.
+ */
+export function pagedList(name: string, labels: { back: string; forward: string }, load: (focusKey?: string) => Promise<void>): PagedList {
+  const pages = cursorPages();
+  const alert = alertRegion();
+  const tableWrap = h('div', { class: 'table-wrap' });
+  const pager = h('nav', { class: 'pager', 'aria-label': `Pages of ${name}` });
+  const summary = h('p', { class: 'summary', 'aria-live': 'polite' });
+  const go = (index: number, key: string, cursor?: string | null) => {
+    pages.go(index, cursor);
+    void load(key);
+  };
+  const button = (key: string, label: string, disabled: boolean, onClick: () => void) =>
+    h('button', { type: 'button', 'data-focus-key': key, disabled, on: { click: onClick } }, label);
+  return {
+    pages, alert, tableWrap,
+    regions: [alert.el, summary, tableWrap, pager],
+    busy: (run) => loadBusy(tableWrap, alert, run),
+    show(table, nextCursor, text, focus) {
+      alert.clear();
+      replace(tableWrap, table);
+      replace(pager,
+        button('pager:prev', labels.back, pages.index === 0, () => go(pages.index - 1, 'pager:prev')),
+        h('span', { class: 'muted' }, `Page ${pages.index + 1}`),
+        button('pager:next', labels.forward, !nextCursor, () => go(pages.index + 1, 'pager:next', nextCursor)));
+      summary.textContent = text;
+      // The table and the pager are drawn anew: focus returns to the control used, or to the fallback.
+      if (focus.key) (focus.within.querySelector<HTMLElement>(`[data-focus-key="${focus.key}"]:not([disabled])`) ?? focus.fallback).focus();
+    },
+  };
+}
+
+/**
+ * Wires a list's filter form: submitting it, or changing one of the `instant` controls, reads the
+ * filters anew and shows the first page again. Returns that "apply" step for other triggers.
+ */
+export function wireFilters(form: HTMLElement, instant: HTMLElement[], pages: { reset(): void }, read: () => void, load: () => Promise<void>): () => void {
+  const apply = () => {
+    read();
+    pages.reset();
+    void load();
+  };
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    apply();
+  });
+  for (const control of instant) control.addEventListener('change', apply);
+  return apply;
+}
+
 /** Runs one load of a list: the region is marked busy meanwhile, and a failure shows in the alert. */
-export async function loadBusy(region: HTMLElement, alert: { show(error: unknown): void }, load: () => Promise<void>): Promise<void> {
+async function loadBusy(region: HTMLElement, alert: { show(error: unknown): void }, load: () => Promise<void>): Promise<void> {
   region.setAttribute('aria-busy', 'true');
   try {
     await load();
