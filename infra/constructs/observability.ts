@@ -15,10 +15,11 @@ import {
   TextWidget,
   TreatMissingData,
   type IMetric,
+  type IWidget,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { FilterPattern, MetricFilter } from 'aws-cdk-lib/aws-logs';
-import { Topic } from 'aws-cdk-lib/aws-sns';
+import { Topic, type ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { AUTHORIZATION_DEFECT, DEFECT_LOG_FIELD } from '../../shared/defects.ts';
@@ -52,29 +53,54 @@ export interface ObservabilityProps {
 const tessera = (metricName: string, statistic: string, label?: string, dimensionsMap: Record<string, string> = {}) =>
   new Metric({ namespace: METRICS_NAMESPACE, metricName, statistic, period: FIVE_MINUTES, label, dimensionsMap: { service: METRICS_SERVICE, ...dimensionsMap } });
 
+/** Messages waiting in a dead-letter queue, by the minute. */
+const queueDepth = (queue: IQueue) => queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' });
+
+type AlarmProps = ConstructorParameters<typeof Alarm>[2];
+
+/**
+ * One method per concern; the constructor calls them in a fixed order, which is the order of the
+ * template's resources and of the dashboard's alarm widget.
+ */
 export class Observability extends Construct {
   readonly alarms: Alarm[] = [];
   readonly dashboard: Dashboard;
+  private readonly env: TesseraEnvironment;
+  private readonly topic?: ITopic;
 
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
     super(scope, id);
-    const { env } = props;
-    const name = (suffix: string) => `tessera-${env.name}-${suffix}`;
-    const topic = env.alarmTopicArn ? Topic.fromTopicArn(this, 'AlarmTopic', env.alarmTopicArn) : undefined;
-    const alarm = (alarmId: string, alarmProps: ConstructorParameters<typeof Alarm>[2]) => {
-      const created = new Alarm(this, alarmId, { treatMissingData: TreatMissingData.NOT_BREACHING, ...alarmProps });
-      if (topic) {
-        created.addAlarmAction(new SnsAction(topic));
-        created.addOkAction(new SnsAction(topic));
-      }
-      this.alarms.push(created);
-      return created;
-    };
+    this.env = props.env;
+    this.topic = props.env.alarmTopicArn ? Topic.fromTopicArn(this, 'AlarmTopic', props.env.alarmTopicArn) : undefined;
+    this.addApi5xxAlarms(props.apis);
+    this.addFunctionErrorAlarms(props.functions, props.authorizer);
+    this.addThrottleAlarms([...props.functions.values()]);
+    this.addAuthorizationDefectAlarm(props.functions);
+    this.addQueueAndAuditAlarms(props);
+    this.addTokenCreatedFilter(props.managementApi);
+    this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: this.name('overview'), defaultInterval: Duration.hours(24) });
+    this.addDashboardWidgets(props);
+  }
 
-    // 5xx rate per API.
-    for (const [apiName, api] of Object.entries(props.apis)) {
-      alarm(`${apiName}5xxRate`, {
-        alarmName: name(`${apiName}-5xx-rate`),
+  private name(suffix: string): string {
+    return `tessera-${this.env.name}-${suffix}`;
+  }
+
+  /** Every alarm treats missing data as fine and notifies the alarm topic, when there is one, both ways. */
+  private alarm(alarmId: string, alarmProps: AlarmProps): void {
+    const created = new Alarm(this, alarmId, { treatMissingData: TreatMissingData.NOT_BREACHING, ...alarmProps });
+    if (this.topic) {
+      created.addAlarmAction(new SnsAction(this.topic));
+      created.addOkAction(new SnsAction(this.topic));
+    }
+    this.alarms.push(created);
+  }
+
+  private addApi5xxAlarms(apis: ObservabilityProps['apis']): void {
+    const { env } = this;
+    for (const [apiName, api] of Object.entries(apis)) {
+      this.alarm(`${apiName}5xxRate`, {
+        alarmName: this.name(`${apiName}-5xx-rate`),
         alarmDescription: `More than ${env.alarms.api5xxRatePercent}% of ${apiName} API requests answered 5xx in 5 minutes.`,
         metric: api.serverErrorRate(FIVE_MINUTES),
         threshold: env.alarms.api5xxRatePercent,
@@ -82,12 +108,15 @@ export class Observability extends Construct {
         evaluationPeriods: 1,
       });
     }
+  }
 
-    // Errors per function; the authorizer's are every protected API's 5xx, so they get their own name.
-    for (const [fnName, fn] of props.functions) {
-      const isAuthorizer = fn === props.authorizer;
-      alarm(isAuthorizer ? 'AuthorizerErrors' : `${fnName}Errors`, {
-        alarmName: name(isAuthorizer ? 'authorizer-errors' : `${fnName}-errors`),
+  /** The authorizer's errors are every protected API's 5xx, so they get their own name. */
+  private addFunctionErrorAlarms(functions: ObservabilityProps['functions'], authorizer: TesseraFunction): void {
+    const { env } = this;
+    for (const [fnName, fn] of functions) {
+      const isAuthorizer = fn === authorizer;
+      this.alarm(isAuthorizer ? 'AuthorizerErrors' : `${fnName}Errors`, {
+        alarmName: this.name(isAuthorizer ? 'authorizer-errors' : `${fnName}-errors`),
         alarmDescription: isAuthorizer
           ? 'The Tessera authorizer failed (store or key errors): APIs behind it answer 5xx.'
           : `Uncaught errors in ${fnName}.`,
@@ -97,26 +126,31 @@ export class Observability extends Construct {
         evaluationPeriods: 1,
       });
     }
+  }
 
-    // Throttles, summed over the functions (in groups that fit one alarm).
-    const all = [...props.functions.values()];
+  /** Throttles, summed over the functions, in groups that fit one alarm. */
+  private addThrottleAlarms(all: readonly TesseraFunction[]): void {
     for (let i = 0; i < all.length; i += MAX_METRICS_PER_ALARM) {
       const group = all.slice(i, i + MAX_METRICS_PER_ALARM);
       const usingMetrics = Object.fromEntries(group.map((fn, j) => [`t${j}`, fn.fn.metricThrottles({ period: FIVE_MINUTES, statistic: 'Sum' })]));
       const part = Math.floor(i / MAX_METRICS_PER_ALARM) + 1;
-      alarm(`Throttles${part}`, {
-        alarmName: name(`throttles-${part}`),
+      this.alarm(`Throttles${part}`, {
+        alarmName: this.name(`throttles-${part}`),
         alarmDescription: `Throttled invocations of ${group.map((fn) => fn.node.id).join(', ')}.`,
         metric: new MathExpression({ expression: Object.keys(usingMetrics).map((k) => `FILL(${k}, 0)`).join(' + '), usingMetrics, period: FIVE_MINUTES, label: 'throttles' }),
-        threshold: env.alarms.lambdaThrottles,
+        threshold: this.env.alarms.lambdaThrottles,
         comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         evaluationPeriods: 1,
       });
     }
+  }
 
-    // AWS refused a call for lack of permission: a grant is missing. Every function logs it as
-    // one error line (shared/defects.ts); one refusal is enough to page.
-    for (const [fnName, fn] of props.functions) {
+  /**
+   * AWS refused a call for lack of permission: a grant is missing. Every function logs it as
+   * one error line (shared/defects.ts); one refusal is enough to page.
+   */
+  private addAuthorizationDefectAlarm(functions: ObservabilityProps['functions']): void {
+    for (const [fnName, fn] of functions) {
       new MetricFilter(this, `${fnName}AuthorizationDefects`, {
         logGroup: fn.logGroup,
         metricNamespace: METRICS_NAMESPACE,
@@ -125,48 +159,52 @@ export class Observability extends Construct {
         metricValue: '1',
       });
     }
-    alarm('AuthorizationDefects', {
-      alarmName: name('authorization-defects'),
+    this.alarm('AuthorizationDefects', {
+      alarmName: this.name('authorization-defects'),
       alarmDescription: 'AWS refused a call of a Tessera function for lack of permission (a missing grant, README: Grants); the request answered 500. The log line names the function, action and resource.',
       metric: new Metric({ namespace: METRICS_NAMESPACE, metricName: AUTHORIZATION_DEFECT_METRIC, statistic: 'Sum', period: FIVE_MINUTES }),
       threshold: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
     });
+  }
 
-    const dlqDepth = props.userEventsDlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' });
-    alarm('UserEventsDlqDepth', {
-      alarmName: name('user-events-dlq'),
+  /**
+   * Work that failed every retry: user events in their dead-letter queue; activity-log entries a
+   * route could not write (shared/domain/audit.ts); stream records of the week-later deletion.
+   */
+  private addQueueAndAuditAlarms(props: ObservabilityProps): void {
+    this.alarm('UserEventsDlqDepth', {
+      alarmName: this.name('user-events-dlq'),
       alarmDescription: 'A UserChanged/UserDeleted event failed every retry and waits in the dead-letter queue (README, Deploy: Operating).',
-      metric: dlqDepth,
-      threshold: env.alarms.userEventDlqMessages,
+      metric: queueDepth(props.userEventsDlq),
+      threshold: this.env.alarms.userEventDlqMessages,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
     });
-
-    // The activity log: an entry a route could not write (shared/domain/audit.ts), or stream
-    // records of the week-later deletion that failed every retry.
-    alarm('AuditWriteFailed', {
-      alarmName: name('audit-write-failed'),
+    this.alarm('AuditWriteFailed', {
+      alarmName: this.name('audit-write-failed'),
       alarmDescription: 'A token change was stored but its activity-log entry was not written (the entry is in the function\'s ERROR log).',
       metric: tessera('AuditWriteFailed', 'Sum', 'audit writes failed'),
       threshold: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
     });
-    alarm('StreamDlqDepth', {
-      alarmName: name('stream-dlq'),
+    this.alarm('StreamDlqDepth', {
+      alarmName: this.name('stream-dlq'),
       alarmDescription: 'Stream records of TTL deletions failed every retry: their week-later deletion entries are missing (the queue holds their shard positions).',
-      metric: props.streamDlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+      metric: queueDepth(props.streamDlq),
       threshold: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
     });
+  }
 
-    // Token creates, from the access log of the route that creates them.
+  /** Token creates, from the access log of the route that creates them. */
+  private addTokenCreatedFilter(managementApi: LoggedHttpApi): void {
     const create = ROUTES.createToken;
     new MetricFilter(this, 'TokenCreatedFilter', {
-      logGroup: props.managementApi.accessLogs,
+      logGroup: managementApi.accessLogs,
       metricNamespace: METRICS_NAMESPACE,
       metricName: TOKEN_CREATED_METRIC,
       filterPattern: FilterPattern.all(
@@ -175,47 +213,66 @@ export class Observability extends Construct {
       ),
       metricValue: '1',
     });
-
-    const verified = tessera('Verified', 'Sum', 'verified');
-    const deniedByReason = new MathExpression({
-      expression: `SEARCH('{${METRICS_NAMESPACE},reason,service} MetricName="Denied" service="${METRICS_SERVICE}"', 'Sum', 300)`,
-      label: '',
-      period: FIVE_MINUTES,
-    });
-    const latency = (stat: string) => tessera('VerifyLatency', stat, `verify ${stat}`);
-    const tokenCreates = new Metric({ namespace: METRICS_NAMESPACE, metricName: TOKEN_CREATED_METRIC, statistic: 'Sum', period: FIVE_MINUTES, label: 'tokens created' });
-
-    this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: name('overview'), defaultInterval: Duration.hours(24) });
-    this.dashboard.addWidgets(
-      new TextWidget({
-        markdown: `# Tessera ${env.name}\nAuthorizer cache ${env.authorizerCacheSeconds ? `${env.authorizerCacheSeconds} s` : 'off'} (API Gateway), ${env.containerCacheSeconds} s per container, revoked through the feed: revocation reaches every API within ${worstCaseRevocationSeconds(env)} s.`,
-        width: 24,
-        height: 2,
-      }),
-    );
-    this.dashboard.addWidgets(
-      new GraphWidget({ title: 'Verifications (5 min)', left: [verified], right: [deniedByReason], width: 12 }),
-      new GraphWidget({ title: 'Verification latency (ms)', left: [latency('p50'), latency('p90'), latency('p99')], width: 12 }),
-    );
-    this.dashboard.addWidgets(
-      new GraphWidget({ title: 'Denials by reason', left: [deniedByReason], stacked: true, width: 12 }),
-      new GraphWidget({ title: 'Token creates', left: [tokenCreates], width: 8 }),
-      new SingleValueWidget({ title: 'Last 24 h', metrics: [verified.with({ period: Duration.hours(24) }), tokenCreates.with({ period: Duration.hours(24) })], width: 4 }),
-    );
-    this.dashboard.addWidgets(
-      ...Object.entries(props.apis).map(([apiName, api]) => new GraphWidget({
-        title: `${apiName} API`,
-        left: [api.stage.metricCount({ statistic: 'Sum', period: FIVE_MINUTES }), api.stage.metricClientError({ statistic: 'Sum', period: FIVE_MINUTES }), api.stage.metricServerError({ statistic: 'Sum', period: FIVE_MINUTES })],
-        right: [api.stage.metricLatency({ statistic: 'p99', period: FIVE_MINUTES })],
-        width: 12,
-      })),
-    );
-    const perFunction = (metric: (fn: TesseraFunction) => IMetric) => all.map(metric);
-    this.dashboard.addWidgets(
-      new GraphWidget({ title: 'Lambda errors', left: perFunction((fn) => fn.fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum', label: fn.node.id })), width: 8 }),
-      new GraphWidget({ title: 'Lambda throttles', left: perFunction((fn) => fn.fn.metricThrottles({ period: FIVE_MINUTES, statistic: 'Sum', label: fn.node.id })), width: 8 }),
-      new GraphWidget({ title: 'Authorizer duration (ms) / user-event DLQ', left: [props.authorizer.fn.metricDuration({ statistic: 'p99', period: FIVE_MINUTES })], right: [dlqDepth], width: 8 }),
-    );
-    this.dashboard.addWidgets(new AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 }));
   }
+
+  /** The dashboard's rows, top to bottom; the alarms' row comes last, so every alarm is on it. */
+  private addDashboardWidgets(props: ObservabilityProps): void {
+    const { dashboard } = this;
+    dashboard.addWidgets(revocationText(this.env));
+    dashboard.addWidgets(...verificationWidgets());
+    dashboard.addWidgets(...tokenWidgets());
+    dashboard.addWidgets(...Object.entries(props.apis).map(([apiName, api]) => apiWidget(apiName, api)));
+    dashboard.addWidgets(...functionWidgets(props));
+    dashboard.addWidgets(new AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 }));
+  }
+}
+
+const verified = () => tessera('Verified', 'Sum', 'verified');
+const deniedByReason = () => new MathExpression({
+  expression: `SEARCH('{${METRICS_NAMESPACE},reason,service} MetricName="Denied" service="${METRICS_SERVICE}"', 'Sum', 300)`,
+  label: '',
+  period: FIVE_MINUTES,
+});
+
+function revocationText(env: TesseraEnvironment): TextWidget {
+  return new TextWidget({
+    markdown: `# Tessera ${env.name}\nAuthorizer cache ${env.authorizerCacheSeconds ? `${env.authorizerCacheSeconds} s` : 'off'} (API Gateway), ${env.containerCacheSeconds} s per container, revoked through the feed: revocation reaches every API within ${worstCaseRevocationSeconds(env)} s.`,
+    width: 24,
+    height: 2,
+  });
+}
+
+function verificationWidgets(): GraphWidget[] {
+  const latency = (stat: string) => tessera('VerifyLatency', stat, `verify ${stat}`);
+  return [
+    new GraphWidget({ title: 'Verifications (5 min)', left: [verified()], right: [deniedByReason()], width: 12 }),
+    new GraphWidget({ title: 'Verification latency (ms)', left: [latency('p50'), latency('p90'), latency('p99')], width: 12 }),
+  ];
+}
+
+function tokenWidgets(): IWidget[] {
+  const tokenCreates = new Metric({ namespace: METRICS_NAMESPACE, metricName: TOKEN_CREATED_METRIC, statistic: 'Sum', period: FIVE_MINUTES, label: 'tokens created' });
+  return [
+    new GraphWidget({ title: 'Denials by reason', left: [deniedByReason()], stacked: true, width: 12 }),
+    new GraphWidget({ title: 'Token creates', left: [tokenCreates], width: 8 }),
+    new SingleValueWidget({ title: 'Last 24 h', metrics: [verified().with({ period: Duration.hours(24) }), tokenCreates.with({ period: Duration.hours(24) })], width: 4 }),
+  ];
+}
+
+function apiWidget(apiName: string, api: LoggedHttpApi): GraphWidget {
+  return new GraphWidget({
+    title: `${apiName} API`,
+    left: [api.stage.metricCount({ statistic: 'Sum', period: FIVE_MINUTES }), api.stage.metricClientError({ statistic: 'Sum', period: FIVE_MINUTES }), api.stage.metricServerError({ statistic: 'Sum', period: FIVE_MINUTES })],
+    right: [api.stage.metricLatency({ statistic: 'p99', period: FIVE_MINUTES })],
+    width: 12,
+  });
+}
+
+function functionWidgets(props: ObservabilityProps): GraphWidget[] {
+  const perFunction = (metric: (fn: TesseraFunction) => IMetric) => [...props.functions.values()].map(metric);
+  return [
+    new GraphWidget({ title: 'Lambda errors', left: perFunction((fn) => fn.fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum', label: fn.node.id })), width: 8 }),
+    new GraphWidget({ title: 'Lambda throttles', left: perFunction((fn) => fn.fn.metricThrottles({ period: FIVE_MINUTES, statistic: 'Sum', label: fn.node.id })), width: 8 }),
+    new GraphWidget({ title: 'Authorizer duration (ms) / user-event DLQ', left: [props.authorizer.fn.metricDuration({ statistic: 'p99', period: FIVE_MINUTES })], right: [queueDepth(props.userEventsDlq)], width: 8 }),
+  ];
 }
