@@ -34,7 +34,7 @@ import { getUser, USER_STORE_NEEDS, type UserRecord } from '../store/users.ts';
 import { hashesEqual, hashValue, hintOf, mintValue, ownerRefOf } from '../token-value.ts';
 import { assertRevealable, assertVisible, canSee } from './access.ts';
 import { AUDIT_OPERATION_NEEDS, changedFields, recordActivity, systemActor, userActor, type EntryInput } from './audit.ts';
-import { begin, complete, IDEMPOTENCY_OPERATION_NEEDS, reserve, type Answer } from './idempotency.ts';
+import { begin, complete, IDEMPOTENCY_OPERATION_NEEDS, reserve, type Answer, type Standing } from './idempotency.ts';
 import { effectivePermissions, tokenBlocker, type Actor } from './actor.ts';
 import { deleteAtOf, statusOf } from '../lifecycle.ts';
 import { cascadeChange, disabledEvent, insertFindable, settleWithOwner, USER_OPERATION_NEEDS } from './users.ts';
@@ -271,52 +271,67 @@ export async function patchToken(actor: Actor, id: string, input: PatchTokenInpu
   });
 }
 
-export async function renewToken(actor: Actor, id: string, input: RenewTokenInput, idempotencyKey?: string, attempt = 1): Promise<Answer> {
-  const standing = idempotencyKey ? await begin(actor, idempotencyKey, 'renewToken', id, input) : undefined;
-  if (standing?.kind === 'replay') return standing.answer;
-  const token = await getToken(id, true);
-  assertRevealable(actor, token);
-  const pending = standing?.kind === 'pending' ? standing : undefined;
-  if (pending) {
-    // The first attempt reserved this value: either its write went through, or the token must
-    // still be as that attempt read it.
-    if (hashesEqual(token.hash ?? undefined, hashValue(pending.value))) {
-      const answer = { token: toJson(token), value: pending.value };
-      await complete(pending.claim, id, answer);
-      return answer;
-    }
-    if (token.version !== pending.record.fromVersion) {
-      throw new ConflictError('The token changed after this renew was first sent, and it was not renewed; send a new request with a new Idempotency-Key.');
-    }
+/**
+ * A renew sent again under its Idempotency-Key, whose first attempt reserved a value: its answer
+ * if that attempt's write went through; nothing if the token is still as that attempt read it.
+ */
+async function finishedBefore(token: TokenRecord, pending: Extract<Standing, { kind: 'pending' }>, id: string): Promise<Answer | undefined> {
+  if (hashesEqual(token.hash ?? undefined, hashValue(pending.value))) {
+    const answer = { token: toJson(token), value: pending.value };
+    await complete(pending.claim, id, answer);
+    return answer;
   }
-  const at = now();
-  const next: TokenRecord = { ...token };
-  let owner: UserRecord | undefined;
-  if (token.legacy) {
-    // Renewing a legacy token turns it into a normal one and ends the UUID+secret login (§1.11).
-    owner = await getUser(token.tenantId, token.ownerId, true);
-    const held = owner ? effectivePermissions(owner) : [];
-    if (tokenBlocker(owner) || held.length === 0) throw new ConflictError('The owner of this legacy token cannot hold tokens now.');
-    // legacyUuid stays: deleting the token later must still revoke the UUID for good.
-    Object.assign(next, { legacy: false, permissions: held, legacySecretSha256: null });
+  if (token.version !== pending.record.fromVersion) {
+    throw new ConflictError('The token changed after this renew was first sent, and it was not renewed; send a new request with a new Idempotency-Key.');
   }
-  const value = pending?.value ?? mintValue(token.id, token.tenantId, token.ownerId, await tagging());
-  const sealed = pending?.record.sealed ?? (await seal(value, token.id));
-  if (standing?.kind === 'fresh' && (await reserve(standing.claim, { tokenId: id, sealed, createdAt: new Date(at).toISOString(), fromVersion: token.version }, at))) {
-    return renewToken(actor, id, input, idempotencyKey); // another attempt holds the key: finish or replay it
-  }
-  const graceSeconds = input.graceSeconds ?? 0;
+  return undefined;
+}
+
+/**
+ * Renewing a legacy token turns it into a normal one with its owner's current permissions and ends
+ * the UUID+secret login (rules.md §1.11). Sets that on `next`; gives the owner as read.
+ */
+async function legacyToNormal(token: TokenRecord, next: TokenRecord): Promise<UserRecord | undefined> {
+  const owner = await getUser(token.tenantId, token.ownerId, true);
+  const held = owner ? effectivePermissions(owner) : [];
+  if (tokenBlocker(owner) || held.length === 0) throw new ConflictError('The owner of this legacy token cannot hold tokens now.');
+  // legacyUuid stays: deleting the token later must still revoke the UUID for good.
+  Object.assign(next, { legacy: false, permissions: held, legacySecretSha256: null });
+  return owner;
+}
+
+/** What a renew changes: the new value's hash, hint and sealed copy; the old value kept for the grace period, within the expiry. */
+function rotation(token: TokenRecord, value: string, sealed: string, graceSeconds: number, at: number): Partial<TokenRecord> {
   const expiry = token.expiresAt ? Date.parse(token.expiresAt) : Infinity;
   const graceUntil = Math.min(at + graceSeconds * 1000, expiry);
   const keepOld = graceSeconds > 0 && graceUntil > at && token.hash !== null;
-  Object.assign(next, {
+  return {
     hash: hashValue(value),
     hint: hintOf(value),
     sealed,
     prevHash: keepOld ? token.hash : null,
     prevHashUntil: keepOld ? new Date(graceUntil).toISOString() : null,
     updatedAt: new Date(at).toISOString(),
-  });
+  };
+}
+
+export async function renewToken(actor: Actor, id: string, input: RenewTokenInput, idempotencyKey?: string, attempt = 1): Promise<Answer> {
+  const standing = idempotencyKey ? await begin(actor, idempotencyKey, 'renewToken', id, input) : undefined;
+  if (standing?.kind === 'replay') return standing.answer;
+  const token = await getToken(id, true);
+  assertRevealable(actor, token);
+  const pending = standing?.kind === 'pending' ? standing : undefined;
+  const finished = pending && (await finishedBefore(token, pending, id));
+  if (finished) return finished;
+  const at = now();
+  const next: TokenRecord = { ...token };
+  const owner = token.legacy ? await legacyToNormal(token, next) : undefined;
+  const value = pending?.value ?? mintValue(token.id, token.tenantId, token.ownerId, await tagging());
+  const sealed = pending?.record.sealed ?? (await seal(value, token.id));
+  if (standing?.kind === 'fresh' && (await reserve(standing.claim, { tokenId: id, sealed, createdAt: new Date(at).toISOString(), fromVersion: token.version }, at))) {
+    return renewToken(actor, id, input, idempotencyKey); // another attempt holds the key: finish or replay it
+  }
+  Object.assign(next, rotation(token, value, sealed, input.graceSeconds ?? 0, at));
   // The old value's acceptance ends now, or at the end of the grace period (which no cache outlives).
   await announceToken(token.id);
   let saved: TokenRecord;
