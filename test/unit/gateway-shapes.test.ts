@@ -1,7 +1,7 @@
 // What API Gateway hands the handlers: JWT claims as strings (arrays `[a b]`), and query
 // parameters with every key kept, `__proto__` included.
 import { describe, expect, it } from 'vitest';
-import { claimText } from '../../local/gateway.ts';
+import { claimText } from '../../local/jwt.ts';
 import { queryOf } from '../../local/lambda.ts';
 
 describe('JWT claims as API Gateway passes them', () => {
