@@ -16,11 +16,11 @@ import type { FunctionId, PolicyStatementData } from '../infra/access.ts';
 import { LAMBDA_BUNDLE, REPO_ROOT } from '../infra/bundling.ts';
 import { sha256Hex, legacyTokenId } from '../shared/token-value.ts';
 import { JOBS, ROUTES } from '../shared/routes.ts';
-import { startLocal } from './app.ts';
+import { startLocal, type LocalApp } from './app.ts';
 import { functionBundles } from './bundles.ts';
 import { eventsIamInterceptor } from './iam.ts';
 import { credentialsEnv } from './identities.ts';
-import { jsonReply, startAwsJsonEndpoint } from './store-proxy.ts';
+import { jsonReply, startAwsJsonEndpoint, type AwsJsonEndpoint } from './store-proxy.ts';
 
 const FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'aws');
 const fixture = (name: string) => JSON.parse(readFileSync(join(FIXTURES, name), 'utf8'));
@@ -206,6 +206,25 @@ export interface ParityOptions {
   without?: string[];
 }
 
+/** The local runtime the bundles run against, a local EventBridge endpoint that records what is published, and the runner script. */
+interface Rig {
+  app: LocalApp;
+  events: AwsJsonEndpoint;
+  published: { detailType: string; source: string }[];
+  /** The temporary folder that holds the runner. */
+  dir: string;
+  runner: string;
+}
+
+/** One parity run: the processes of the functions, the steps taken so far and where they are told. */
+interface Run {
+  processes: Map<ParityFunction, LambdaProcess>;
+  steps: Step[];
+  log: (line: string) => void;
+}
+
+type Check = (out: { result?: any; error?: any }) => string | false;
+
 export async function runParity(log: (line: string) => void = () => {}, options: ParityOptions = {}): Promise<ParityReport> {
   const started = Date.now();
   const [bundles, templates] = await Promise.all([
@@ -214,8 +233,26 @@ export async function runParity(log: (line: string) => void = () => {}, options:
   ]);
   log(`built ${PARITY_FUNCTIONS.length} bundles (infra/bundling.ts) and synthesized the dev template in ${Date.now() - started} ms`);
 
+  const rig = await startRig();
+  const run: Run = { processes: new Map(), steps: [], log };
+  const environments: Record<string, Record<string, string>> = {};
+  try {
+    await startFunctions(rig, run.processes, { bundles, templates, without: options.without ?? [], environments });
+    await runScenario(run, rig);
+  } finally {
+    for (const p of run.processes.values()) p.stop();
+    await rig.events.close();
+    await rig.app.close();
+    rmSync(rig.dir, { recursive: true, force: true });
+  }
+  const refusals = [...rig.app.iam.refusals];
+  log(`IAM refusals: ${refusals.length}${refusals.length ? ` (${refusals.map((r) => `${r.functionId} ${r.action}`).join(', ')})` : ''}`);
+  return { steps: run.steps, ok: run.steps.every((s) => s.ok) && refusals.length === 0, refusals, environments };
+}
+
+async function startRig(): Promise<Rig> {
   const app = await startLocal({ store: 'memory', port: 0, sweepEveryMs: 0, seed: true, tableName: `parity-${Date.now()}` });
-  const published: { detailType: string; source: string }[] = [];
+  const published: Rig['published'] = [];
   const events = await startAwsJsonEndpoint({
     terminal: async (call) => {
       const entries = (call.body.Entries as { DetailType: string; Source: string }[]) ?? [];
@@ -227,93 +264,124 @@ export async function runParity(log: (line: string) => void = () => {}, options:
   const dir = mkdtempSync(join(tmpdir(), 'tessera-parity-'));
   const runner = join(dir, 'runner.mjs');
   writeFileSync(runner, RUNNER);
-  const processes = new Map<ParityFunction, LambdaProcess>();
-  const steps: Step[] = [];
-  const environments: Record<string, Record<string, string>> = {};
-  try {
-    const { arns } = app.iam;
-    const resolved: Resolved = { tableName: arns.table.split('/').pop()!, tableArn: arns.table, keyArn: arns.valueKey, busName: arns.bus.split('/').pop()!, busArn: arns.bus, macKeyArn: arns.macKeys[0] };
-    for (const id of PARITY_FUNCTIONS) {
-      // The local IAM enforces the template's policy of each function, not the grant data it came from.
-      const without = (options.without ?? []).filter((w) => w.startsWith(`${id}:`)).map((w) => w.slice(id.length + 1));
-      app.iam.policies.set(id, policyOf(templates[id], resolved, without));
-      const fromTemplate = Object.fromEntries(Object.entries(templates[id].environment).map(([k, v]) => [k, resolveValue(v, resolved, `${id}.${k}`)]));
-      environments[id] = fromTemplate;
-      const env: Record<string, string> = {
-        PATH: process.env.PATH ?? '',
-        // What Lambda sets: region, function name, the role's session credentials.
-        AWS_REGION: app.iam.region,
-        AWS_LAMBDA_FUNCTION_NAME: id,
-        ...credentialsEnv(id),
-        // AWS's standard endpoint variables, read by the SDK clients themselves.
-        AWS_ENDPOINT_URL_DYNAMODB: app.storeProxy.endpoint,
-        AWS_ENDPOINT_URL_KMS: process.env.AWS_ENDPOINT_URL_KMS!,
-        AWS_ENDPOINT_URL_EVENTBRIDGE: events.endpoint,
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-        ...fromTemplate,
-        TESSERA_LOG_LEVEL: process.env.TESSERA_LOG_LEVEL ?? 'ERROR',
-      };
-      delete env.NODE_OPTIONS; // given as execArgv, as Lambda's runtime applies it
-      processes.set(id, await LambdaProcess.start(runner, bundles[id], env));
-    }
+  return { app, events, published, dir, runner };
+}
 
-    const step = async (fn: ParityFunction, eventKind: string, event: unknown, check: (out: { result?: any; error?: any }) => string | false) => {
-      const t = performance.now();
-      const out = await processes.get(fn)!.invoke(event);
-      const verdict = check(out);
-      const s: Step = { fn, event: eventKind, outcome: verdict || `unexpected: ${JSON.stringify(out).slice(0, 300)}`, ok: verdict !== false, ms: Math.round(performance.now() - t) };
-      steps.push(s);
-      log(`${s.ok ? 'ok  ' : 'FAIL'} ${fn.padEnd(12)} ${eventKind.padEnd(34)} ${s.outcome} (${s.ms} ms)`);
-      return out;
-    };
-    const bob = { sub: 'bob', tenant_id: 'acme', iss: 'https://auth.dev.example.com/', scope: 'tessera' };
-
-    // A user arrives from the identity system; they create a token; the list shows it.
-    await step('userEvents', 'EventBridge UserChanged', eventBridgeEvent('UserChanged', { tenantId: 'acme', userId: 'parity', version: 1, role: 'analyst', status: 'active', authMethod: 'password' }, 'tessera.identity'),
-      (o) => o.result?.projection === 'applied' && 'projection applied');
-    const parity = { ...bob, sub: 'parity' };
-    const create = () => step('createToken', 'HTTP API 2.0 POST /v1/tokens', httpEvent(ROUTES.createToken, parity, { body: { name: 'parity', permissions: ['events:read'] } }),
-      (o) => o.result?.statusCode === 201 && '201, value tagged and sealed through KMS');
-    const { token, value } = JSON.parse((await create()).result?.body ?? '{}') as { token?: { id: string }; value?: string };
-    // A second token the authorizer has not seen yet (its container cache holds the first one).
-    const { value: unseen } = JSON.parse((await create()).result?.body ?? '{}') as { value?: string };
-    await step('listTokens', 'HTTP API 2.0 GET /v1/tokens', httpEvent(ROUTES.listTokens, parity),
-      (o) => o.result?.statusCode === 200 && JSON.parse(o.result.body).items.some((t: { id: string }) => t.id === token?.id) && '200, the new token listed');
-
-    // The authorizer, with each event kind API Gateway sends.
-    const httpAuth = { ...fixture('http-api-authorizer-v2-request.json'), routeKey: 'GET /example/whoami', identitySource: [`Bearer ${value}`, 'GET /example/whoami'], headers: { authorization: `Bearer ${value}` } };
-    await step('authorizer', 'HTTP API 2.0 REQUEST authorizer', httpAuth, (o) => o.result?.isAuthorized === true && o.result.context.userId === 'parity' && 'isAuthorized, context of the owner');
-    const restToken = { ...fixture('rest-token-authorizer.json'), authorizationToken: `Bearer ${value}` };
-    await step('authorizer', 'REST TOKEN authorizer', restToken, (o) => o.result?.policyDocument?.Statement?.[0]?.Effect === 'Allow' && o.result.principalId === 'parity' && 'Allow policy for the stage');
-    const restRequest = fixture('rest-request-authorizer.json');
-    restRequest.headers = { ...restRequest.headers, Authorization: `Bearer ${value}` };
-    await step('authorizer', 'REST REQUEST authorizer', restRequest, (o) => o.result?.policyDocument?.Statement?.[0]?.Effect === 'Allow' && 'Allow policy for the stage');
-
-    // The owner is disabled: the cascade disables the token, and the authorizer refuses it.
-    await step('userEvents', 'EventBridge UserChanged (disabled)', eventBridgeEvent('UserChanged', { tenantId: 'acme', userId: 'parity', version: 2, role: 'analyst', status: 'disabled', authMethod: 'password' }, 'tessera.identity'),
-      (o) => o.result?.disabled === 2 && 'cascade disabled 2 tokens');
-    await step('authorizer', 'REST TOKEN authorizer (disabled)', { ...restToken, authorizationToken: `Bearer ${unseen}` }, (o) => o.result?.policyDocument?.Statement?.[0]?.Effect === 'Deny' && 'Deny');
-
-    // Deleting a token that came from a legacy credential (the legacy mark, then the delete).
-    const uuid = randomUUID();
-    await (await fetch(`${app.url}/_local/legacy-import`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ credentials: [{ tenantId: 'acme', userId: 'bob', uuid, secretSha256: sha256Hex('parity-secret') }] }) })).json();
-    const legacyId = legacyTokenId(uuid);
-    await step('deleteToken', 'HTTP API 2.0 DELETE /v1/tokens/{id}', httpEvent(ROUTES.deleteToken, bob, { path: `/v1/tokens/${legacyId}`, params: { id: legacyId } }),
-      (o) => o.result?.statusCode === 204 && '204, legacy UUID revoked');
-
-    const types = published.map((p) => p.detailType);
-    const expected = ['TokenCreated', 'TokenDisabled', 'TokenDeleted'];
-    steps.push({ fn: 'userEvents', event: 'EventBridge PutEvents (all functions)', outcome: `published ${types.join(', ')}`, ok: expected.every((t) => types.includes(t)), ms: 0 });
-    log(`${steps.at(-1)!.ok ? 'ok  ' : 'FAIL'} ${'(bus)'.padEnd(12)} ${'PutEvents to the local endpoint'.padEnd(34)} ${steps.at(-1)!.outcome}`);
-  } finally {
-    for (const p of processes.values()) p.stop();
-    await events.close();
-    await app.close();
-    rmSync(dir, { recursive: true, force: true });
+/**
+ * Starts each function's process with its template policy enforced by the local IAM and its
+ * template environment resolved; `processes` holds every one started, so a failure stops them.
+ */
+async function startFunctions(
+  rig: Rig,
+  processes: Map<ParityFunction, LambdaProcess>,
+  from: { bundles: Record<string, string>; templates: Record<ParityFunction, TemplateFunction>; without: string[]; environments: Record<string, Record<string, string>> },
+): Promise<void> {
+  const { arns } = rig.app.iam;
+  const resolved: Resolved = { tableName: arns.table.split('/').pop()!, tableArn: arns.table, keyArn: arns.valueKey, busName: arns.bus.split('/').pop()!, busArn: arns.bus, macKeyArn: arns.macKeys[0] };
+  for (const id of PARITY_FUNCTIONS) {
+    // The local IAM enforces the template's policy of each function, not the grant data it came from.
+    const without = from.without.filter((w) => w.startsWith(`${id}:`)).map((w) => w.slice(id.length + 1));
+    rig.app.iam.policies.set(id, policyOf(from.templates[id], resolved, without));
+    const fromTemplate = Object.fromEntries(Object.entries(from.templates[id].environment).map(([k, v]) => [k, resolveValue(v, resolved, `${id}.${k}`)]));
+    from.environments[id] = fromTemplate;
+    processes.set(id, await LambdaProcess.start(rig.runner, from.bundles[id], lambdaEnv(id, rig, fromTemplate)));
   }
-  const refusals = [...app.iam.refusals];
-  log(`IAM refusals: ${refusals.length}${refusals.length ? ` (${refusals.map((r) => `${r.functionId} ${r.action}`).join(', ')})` : ''}`);
-  return { steps, ok: steps.every((s) => s.ok) && refusals.length === 0, refusals, environments };
+}
+
+/** A function's process environment: what Lambda sets, the endpoint variables, then the template's. */
+function lambdaEnv(id: ParityFunction, rig: Rig, fromTemplate: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    // What Lambda sets: region, function name, the role's session credentials.
+    AWS_REGION: rig.app.iam.region,
+    AWS_LAMBDA_FUNCTION_NAME: id,
+    ...credentialsEnv(id),
+    // AWS's standard endpoint variables, read by the SDK clients themselves.
+    AWS_ENDPOINT_URL_DYNAMODB: rig.app.storeProxy.endpoint,
+    AWS_ENDPOINT_URL_KMS: process.env.AWS_ENDPOINT_URL_KMS!,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: rig.events.endpoint,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    ...fromTemplate,
+    TESSERA_LOG_LEVEL: process.env.TESSERA_LOG_LEVEL ?? 'ERROR',
+  };
+  delete env.NODE_OPTIONS; // given as execArgv, as Lambda's runtime applies it
+  return env;
+}
+
+/** Invokes one function with one event, records the step and logs it. */
+async function step(run: Run, fn: ParityFunction, eventKind: string, event: unknown, check: Check) {
+  const t = performance.now();
+  const out = await run.processes.get(fn)!.invoke(event);
+  const verdict = check(out);
+  const s: Step = { fn, event: eventKind, outcome: verdict || `unexpected: ${JSON.stringify(out).slice(0, 300)}`, ok: verdict !== false, ms: Math.round(performance.now() - t) };
+  run.steps.push(s);
+  run.log(`${s.ok ? 'ok  ' : 'FAIL'} ${fn.padEnd(12)} ${eventKind.padEnd(34)} ${s.outcome} (${s.ms} ms)`);
+  return out;
+}
+
+const BOB = { sub: 'bob', tenant_id: 'acme', iss: 'https://auth.dev.example.com/', scope: 'tessera' };
+const PARITY_USER = { ...BOB, sub: 'parity' };
+
+const userChanged = (version: number, status: string) =>
+  eventBridgeEvent('UserChanged', { tenantId: 'acme', userId: 'parity', version, role: 'analyst', status, authMethod: 'password' }, 'tessera.identity');
+
+/** The steps, in order: each scenario uses what the one before it left. */
+async function runScenario(run: Run, rig: Rig): Promise<void> {
+  const { value, unseen } = await createAndList(run);
+  const restToken = await authorizeEachEventKind(run, value);
+  await disableOwner(run, restToken, unseen);
+  await deleteLegacyToken(run, rig.app.url);
+  checkPublished(run, rig.published);
+}
+
+/** A user arrives from the identity system; they create a token; the list shows it. */
+async function createAndList(run: Run): Promise<{ value?: string; unseen?: string }> {
+  await step(run, 'userEvents', 'EventBridge UserChanged', userChanged(1, 'active'),
+    (o) => o.result?.projection === 'applied' && 'projection applied');
+  const create = () => step(run, 'createToken', 'HTTP API 2.0 POST /v1/tokens', httpEvent(ROUTES.createToken, PARITY_USER, { body: { name: 'parity', permissions: ['events:read'] } }),
+    (o) => o.result?.statusCode === 201 && '201, value tagged and sealed through KMS');
+  const { token, value } = JSON.parse((await create()).result?.body ?? '{}') as { token?: { id: string }; value?: string };
+  // A second token the authorizer has not seen yet (its container cache holds the first one).
+  const { value: unseen } = JSON.parse((await create()).result?.body ?? '{}') as { value?: string };
+  await step(run, 'listTokens', 'HTTP API 2.0 GET /v1/tokens', httpEvent(ROUTES.listTokens, PARITY_USER),
+    (o) => o.result?.statusCode === 200 && JSON.parse(o.result.body).items.some((t: { id: string }) => t.id === token?.id) && '200, the new token listed');
+  return { value, unseen };
+}
+
+/** The authorizer, with each event kind API Gateway sends; returns the REST TOKEN event for the next scenario. */
+async function authorizeEachEventKind(run: Run, value: string | undefined) {
+  const httpAuth = { ...fixture('http-api-authorizer-v2-request.json'), routeKey: 'GET /example/whoami', identitySource: [`Bearer ${value}`, 'GET /example/whoami'], headers: { authorization: `Bearer ${value}` } };
+  await step(run, 'authorizer', 'HTTP API 2.0 REQUEST authorizer', httpAuth, (o) => o.result?.isAuthorized === true && o.result.context.userId === 'parity' && 'isAuthorized, context of the owner');
+  const restToken = { ...fixture('rest-token-authorizer.json'), authorizationToken: `Bearer ${value}` };
+  await step(run, 'authorizer', 'REST TOKEN authorizer', restToken, (o) => o.result?.policyDocument?.Statement?.[0]?.Effect === 'Allow' && o.result.principalId === 'parity' && 'Allow policy for the stage');
+  const restRequest = fixture('rest-request-authorizer.json');
+  restRequest.headers = { ...restRequest.headers, Authorization: `Bearer ${value}` };
+  await step(run, 'authorizer', 'REST REQUEST authorizer', restRequest, (o) => o.result?.policyDocument?.Statement?.[0]?.Effect === 'Allow' && 'Allow policy for the stage');
+  return restToken;
+}
+
+/** The owner is disabled: the cascade disables the token, and the authorizer refuses it. */
+async function disableOwner(run: Run, restToken: Record<string, unknown>, unseen: string | undefined): Promise<void> {
+  await step(run, 'userEvents', 'EventBridge UserChanged (disabled)', userChanged(2, 'disabled'),
+    (o) => o.result?.disabled === 2 && 'cascade disabled 2 tokens');
+  await step(run, 'authorizer', 'REST TOKEN authorizer (disabled)', { ...restToken, authorizationToken: `Bearer ${unseen}` }, (o) => o.result?.policyDocument?.Statement?.[0]?.Effect === 'Deny' && 'Deny');
+}
+
+/** Deleting a token that came from a legacy credential (the legacy mark, then the delete). */
+async function deleteLegacyToken(run: Run, appUrl: string): Promise<void> {
+  const uuid = randomUUID();
+  await (await fetch(`${appUrl}/_local/legacy-import`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ credentials: [{ tenantId: 'acme', userId: 'bob', uuid, secretSha256: sha256Hex('parity-secret') }] }) })).json();
+  const legacyId = legacyTokenId(uuid);
+  await step(run, 'deleteToken', 'HTTP API 2.0 DELETE /v1/tokens/{id}', httpEvent(ROUTES.deleteToken, BOB, { path: `/v1/tokens/${legacyId}`, params: { id: legacyId } }),
+    (o) => o.result?.statusCode === 204 && '204, legacy UUID revoked');
+}
+
+/** Every function's events reached the local bus endpoint. */
+function checkPublished(run: Run, published: Rig['published']): void {
+  const types = published.map((p) => p.detailType);
+  const expected = ['TokenCreated', 'TokenDisabled', 'TokenDeleted'];
+  run.steps.push({ fn: 'userEvents', event: 'EventBridge PutEvents (all functions)', outcome: `published ${types.join(', ')}`, ok: expected.every((t) => types.includes(t)), ms: 0 });
+  run.log(`${run.steps.at(-1)!.ok ? 'ok  ' : 'FAIL'} ${'(bus)'.padEnd(12)} ${'PutEvents to the local endpoint'.padEnd(34)} ${run.steps.at(-1)!.outcome}`);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
