@@ -5,6 +5,9 @@
 // full jitter on throttling, 5xx and network failures (TESSERA_SDK_* settings), and DynamoDB's
 // error names (the cause of the UnavailableError a failed read becomes). ~10 KB bundled against
 // ~200 KB; a quarter of the CPU of aws4fetch's AwsClient per read (BENCHMARKS.md).
+// Its credentials, endpoint, error names, retries and item shapes are exported for the benchmark's
+// aws4fetch client (bench/clients/aws4fetch-reads.ts): the clients compared differ only in signing
+// and sending.
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
@@ -36,6 +39,42 @@ const RETRY_CAP_MS = 1000;
 /** Throttling, 5xx and failures without an answer (network, timeout) are retried; the rest is final. */
 const retryable = (e: unknown) => !(e instanceof DynamoDBError) || e.status >= 500 || THROTTLING.has(e.name);
 
+/** The environment's credentials, with the session token Lambda hands out with a role's. */
+export function environmentCredentials(): Credentials {
+  const env = process.env;
+  if (!env.AWS_ACCESS_KEY_ID || !env.AWS_SECRET_ACCESS_KEY) throw new UnavailableError('No AWS credentials in the environment.');
+  return { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, sessionToken: env.AWS_SESSION_TOKEN || undefined };
+}
+
+/** The endpoint the SDK would use: the local store, the endpoint variables, else the region's. */
+export function endpointOf(config: Config): string {
+  const env = process.env;
+  return config.storeEndpoint ?? env.AWS_ENDPOINT_URL_DYNAMODB ?? env.AWS_ENDPOINT_URL ?? `https://dynamodb.${config.region}.amazonaws.com`;
+}
+
+/** An answer's JSON body, or DynamoDB's error when its status is not 2xx. */
+export function answerOf(status: number, text: string): Record<string, unknown> {
+  const json = (text ? JSON.parse(text) : {}) as Record<string, unknown>;
+  if (status >= 200 && status < 300) return json;
+  const type = typeof json.__type === 'string' ? json.__type : `HTTP${status}`;
+  throw new DynamoDBError(type.slice(type.lastIndexOf('#') + 1), messageOf(json), status);
+}
+
+/** One DynamoDB call by `attempt`, within the SDK's attempt budget (TESSERA_SDK_MAX_ATTEMPTS). */
+export async function withRetries(attempt: () => Promise<Record<string, unknown>>, maxAttempts: number): Promise<Record<string, unknown>> {
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt();
+    } catch (e) {
+      // A refusal by IAM is a deployment defect (500), as in the SDK transport (shared/defects.ts).
+      const defect = authorizationDefect(e, 'dynamodb');
+      if (defect) throw defect;
+      if (n >= maxAttempts || !retryable(e)) throw Object.assign(new UnavailableError(), { cause: e });
+      await new Promise((r) => setTimeout(r, Math.random() * Math.min(RETRY_CAP_MS, RETRY_BASE_MS * 2 ** n)));
+    }
+  }
+}
+
 interface Client {
   config: Config;
   credentials: Credentials;
@@ -49,13 +88,12 @@ function current(): Client {
   const config = getConfig();
   if (client?.config === config) return client;
   client?.agent.destroy();
-  const env = process.env;
-  if (!env.AWS_ACCESS_KEY_ID || !env.AWS_SECRET_ACCESS_KEY) throw new UnavailableError('No AWS credentials in the environment.');
-  const url = new URL(config.storeEndpoint ?? env.AWS_ENDPOINT_URL_DYNAMODB ?? env.AWS_ENDPOINT_URL ?? `https://dynamodb.${config.region}.amazonaws.com`);
+  const credentials = environmentCredentials();
+  const url = new URL(endpointOf(config));
   const tls = url.protocol === 'https:';
   client = {
     config,
-    credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, sessionToken: env.AWS_SESSION_TOKEN || undefined },
+    credentials,
     url,
     send: tls ? (httpsRequest as typeof httpRequest) : httpRequest,
     agent: tls ? new HttpsAgent({ keepAlive: true, maxSockets: 64 }) : new HttpAgent({ keepAlive: true, maxSockets: 64 }),
@@ -81,12 +119,7 @@ function once(c: Client, action: string, body: string): Promise<Record<string, u
         res.on('error', reject);
         res.on('end', () => {
           try {
-            const text = Buffer.concat(chunks).toString('utf8');
-            const json = (text ? JSON.parse(text) : {}) as Record<string, unknown>;
-            const status = res.statusCode ?? 0;
-            if (status >= 200 && status < 300) return resolve(json);
-            const type = typeof json.__type === 'string' ? json.__type : `HTTP${status}`;
-            reject(new DynamoDBError(type.slice(type.lastIndexOf('#') + 1), messageOf(json), status));
+            resolve(answerOf(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8')));
           } catch (e) {
             reject(e as Error);
           }
@@ -105,43 +138,39 @@ function once(c: Client, action: string, body: string): Promise<Record<string, u
 export async function call(action: string, input: Record<string, unknown>): Promise<Record<string, unknown>> {
   const c = current();
   const body = JSON.stringify(input);
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await once(c, action, body);
-    } catch (e) {
-      // A refusal by IAM is a deployment defect (500), as in the SDK transport (shared/defects.ts).
-      const defect = authorizationDefect(e, 'dynamodb');
-      if (defect) throw defect;
-      if (attempt >= c.config.sdk.maxAttempts || !retryable(e)) throw Object.assign(new UnavailableError(), { cause: e });
-      await new Promise((r) => setTimeout(r, Math.random() * Math.min(RETRY_CAP_MS, RETRY_BASE_MS * 2 ** attempt)));
-    }
-  }
+  return withRetries(() => once(c, action, body), c.config.sdk.maxAttempts);
 }
 
 const table = () => getConfig().tableName;
 const wire = (item: Item) => marshall(item, { removeUndefinedValues: true });
 const plain = (item: unknown) => unmarshall(item as Parameters<typeof unmarshall>[0]) as Item;
 
-export const lightReads: StoreReads = {
-  async batchGet(keys, consistent) {
-    const out = (await call('BatchGetItem', { RequestItems: { [table()]: { Keys: keys.map(wire), ConsistentRead: consistent } } })) as {
-      Responses?: Record<string, unknown[]>;
-      UnprocessedKeys?: Record<string, { Keys?: unknown[] }>;
-    };
-    return { items: (out.Responses?.[table()] ?? []).map(plain), unprocessed: (out.UnprocessedKeys?.[table()]?.Keys ?? []).map(plain) };
-  },
-  async get(key, consistent) {
-    const out = (await call('GetItem', { TableName: table(), Key: wire(key), ConsistentRead: consistent })) as { Item?: unknown };
-    return out.Item ? plain(out.Item) : undefined;
-  },
-  async query(q) {
-    const out = (await call('Query', {
-      TableName: table(),
-      KeyConditionExpression: q.keyCondition,
-      ExpressionAttributeValues: wire(q.values),
-      ConsistentRead: q.consistent,
-      ...(q.start ? { ExclusiveStartKey: wire(q.start) } : {}),
-    })) as { Items?: unknown[]; LastEvaluatedKey?: unknown };
-    return { items: (out.Items ?? []).map(plain), last: out.LastEvaluatedKey ? plain(out.LastEvaluatedKey) : undefined };
-  },
-};
+/** The reads of shared/store/reads.ts over one client's `call`. */
+export function readsOver(send: (action: string, input: Record<string, unknown>) => Promise<Record<string, unknown>>): StoreReads {
+  return {
+    async batchGet(keys, consistent) {
+      const out = (await send('BatchGetItem', { RequestItems: { [table()]: { Keys: keys.map(wire), ConsistentRead: consistent } } })) as {
+        Responses?: Record<string, unknown[]>;
+        UnprocessedKeys?: Record<string, { Keys?: unknown[] }>;
+      };
+      return { items: (out.Responses?.[table()] ?? []).map(plain), unprocessed: (out.UnprocessedKeys?.[table()]?.Keys ?? []).map(plain) };
+    },
+    async get(key, consistent) {
+      const out = (await send('GetItem', { TableName: table(), Key: wire(key), ConsistentRead: consistent })) as { Item?: unknown };
+      return out.Item ? plain(out.Item) : undefined;
+    },
+    async query(q) {
+      const out = (await send('Query', {
+        TableName: table(),
+        KeyConditionExpression: q.keyCondition,
+        ExpressionAttributeValues: wire(q.values),
+        ConsistentRead: q.consistent,
+        ...(q.start ? { ExclusiveStartKey: wire(q.start) } : {}),
+      })) as { Items?: unknown[]; LastEvaluatedKey?: unknown };
+      return { items: (out.Items ?? []).map(plain), last: out.LastEvaluatedKey ? plain(out.LastEvaluatedKey) : undefined };
+    },
+  };
+}
+
+// Pure: a bundle that takes only the helpers above (the benchmark's aws4fetch client) leaves this client out.
+export const lightReads: StoreReads = /* @__PURE__ */ readsOver(call);
