@@ -19,10 +19,10 @@ import { setLogLineSink, USAGE_FILTER } from '../shared/usage-line.ts';
 import { FUNCTIONS, functionBundles, type FunctionEntry } from './bundles.ts';
 import { LOCAL_BUS_NAME, LocalBus } from './bus.ts';
 import { Environments } from './environments.ts';
-import { functionEnv, functionSizing } from './function-env.ts';
+import { functionEnv, functionSizing, type LocalResources } from './function-env.ts';
 import { createGateway } from './gateway.ts';
 import { LogSubscriptions } from './log-subscriptions.ts';
-import { ensureKeyRing, loadJwtKeys } from './keys.ts';
+import { ensureKeyRing, loadJwtKeys, type JwtKeys } from './keys.ts';
 import { ACCESS } from '../infra/access.ts';
 import { createLocalIam, eventsIamInterceptor, localBusArn, storeIamInterceptor, tableArnOf, type LocalIam } from './iam.ts';
 import { credentialsEnv, LOCAL_INSPECTOR, LOCAL_RUNTIME } from './identities.ts';
@@ -95,198 +95,315 @@ export interface LocalApp {
 
 const ROOT = resolve(import.meta.dirname, '..');
 
+type Handler = (e: any, c: unknown) => Promise<any>;
+
+/** What startLocal decides before anything starts. */
+interface Plan {
+  options: LocalOptions;
+  /** Whether data and keys outlive the process (under dataDir), or go with a temporary folder. */
+  persist: boolean;
+  dataDir: string;
+  tableName: string;
+  region: string;
+  functions: FunctionEntry[];
+  /** The functions' bundles, building; undefined with environments: 'inline'. */
+  bundling?: ReturnType<typeof functionBundles>;
+}
+
+/** What a start has started so far: a failed start closes it again (closeStarted). */
+interface Started {
+  store?: EmbeddedStore;
+  proxy?: StoreProxy;
+  bus?: LocalBus;
+  kms?: LocalKms;
+  environments?: Environments;
+  server?: Server;
+  timer?: NodeJS.Timeout;
+}
+
+/** What a running app closes (closeApp). */
+interface Running {
+  store?: EmbeddedStore;
+  proxy: StoreProxy;
+  consistency: Consistency;
+  bus: LocalBus;
+  kms: LocalKms;
+  environments?: Environments;
+  logs: LogSubscriptions;
+  server: Server;
+  timer?: NodeJS.Timeout;
+}
+
 export async function startLocal(options: LocalOptions = {}): Promise<LocalApp> {
   const persist = (options.store ?? 'disk') === 'disk' && !options.storeEndpoint;
   // The functions' bundles build (when stale) while the store, keys and table get ready.
   const functions = [...FUNCTIONS, ...(options.extraFunctions ?? [])];
   const bundling = options.environments === 'inline' ? undefined : functionBundles(functions);
-  bundling?.catch(() => {}); // awaited below; a failure is thrown there
+  bundling?.catch(() => {}); // awaited in startEnvironments; a failure is thrown there
   const dataDir = persist ? resolve(options.dataDir ?? '.tessera') : mkdtempSync(join(tmpdir(), 'tessera-'));
-  let store: EmbeddedStore | undefined;
-  let proxy: StoreProxy | undefined;
-  let bus: LocalBus | undefined;
-  let environments: Environments | undefined;
-  let kms: LocalKms | undefined;
-  let iam: LocalIam;
-  let server: Server | undefined;
-  let timer: NodeJS.Timeout | undefined;
+  const plan: Plan = {
+    options, persist, dataDir, functions, bundling,
+    tableName: options.tableName ?? 'tessera-local',
+    region: options.env?.AWS_REGION ?? process.env.AWS_REGION ?? 'us-east-1',
+  };
+  const started: Started = {};
   try {
-    store = options.storeEndpoint ? undefined : await startStore({ dataDir: persist ? dataDir : undefined });
-    proxy = await startStoreProxy({ upstream: options.storeEndpoint ?? store!.endpoint });
-    const tableName = options.tableName ?? 'tessera-local';
-    // IAM, as AWS enforces it around every call: each function's grant (infra/access.ts) decides
-    // its calls to the store, the key and the bus; the runtime's own identities stand for AWS itself.
-    const region = options.env?.AWS_REGION ?? process.env.AWS_REGION ?? 'us-east-1';
-    iam = createLocalIam({
-      region,
-      arns: { table: tableArnOf(region, tableName), valueKey: localKeyArn(region), bus: localBusArn(region, LOCAL_BUS_NAME), macKeys: [localMacKeyArn(region)] },
-      grants: ACCESS,
-      // The runtime itself, and test fixtures outside the deployed set (they have no role in the stack).
-      unrestricted: [LOCAL_RUNTIME, LOCAL_INSPECTOR, ...(options.extraFunctions ?? []).map((f) => f.id)],
-    });
-    proxy.use(storeIamInterceptor(iam));
-    const consistency = eventualConsistency(proxy, { ...settingsFromEnv(process.env, { indexLagMs: 0, readLagMs: 0 }), ...options.consistency });
-    const endpoint = proxy.endpoint;
-    let userEvents: (e: any, c: unknown) => Promise<unknown> = async () => {
-      throw new Error('the local runtime is starting');
-    };
-    bus = new LocalBus((e, c) => userEvents(e, c));
-    const busEndpoint = await bus.listen();
-    bus.use(eventsIamInterceptor(iam));
-    kms = await startLocalKms({ region, keyRingPath: ensureKeyRing(dataDir), iam });
-    Object.assign(process.env, {
-      TESSERA_TABLE: tableName,
-      TESSERA_STORE_ENDPOINT: endpoint,
-      // The local runtime's own calls (TTL sweeper, table creation) sign as the local runtime.
-      ...credentialsEnv(LOCAL_RUNTIME),
-      // Handlers run inline publish to the local bus as the deployed ones do.
-      AWS_ENDPOINT_URL_EVENTBRIDGE: busEndpoint,
-      TESSERA_EVENT_BUS: LOCAL_BUS_NAME,
-      TESSERA_JWT_ISSUER: LOCAL_ISSUER,
-      TESSERA_JWT_AUDIENCE: LOCAL_AUDIENCE,
-      // The vault and the keyed MACs use the real KMS client against the local stand-in (local/kms.ts).
-      TESSERA_KEY_SOURCE: `kms:${kms.keyArn}`,
-      TESSERA_MAC_KEYS: `kms:${kms.macKeyArn}`,
-      AWS_ENDPOINT_URL_KMS: kms.endpoint,
-      TESSERA_ROUTE_PERMISSIONS: JSON.stringify(permissionMap('example')),
-      AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
-      ...options.env,
-    });
-    resetConfig();
-    resetStore();
-    resetVault();
-    resetMacKeys();
-    resetPublisher();
-    getConfig();
-    await ensureTable(endpoint, tableName);
-
-    type Handler = (e: any, c: unknown) => Promise<any>;
-    const handlerOf = new Map<string, Handler>();
-    if (options.environments === 'inline') {
-      for (const f of FUNCTIONS) handlerOf.set(f.id, (await import(join(ROOT, f.entry))).handler);
-    } else {
-      const bundles = (await bundling)!;
-      const env = process.env as Record<string, string>;
-      const resources = {
-        region: env.AWS_REGION,
-        tableName,
-        keySource: env.TESSERA_KEY_SOURCE,
-        macKeys: env.TESSERA_MAC_KEYS,
-        jwtIssuer: env.TESSERA_JWT_ISSUER,
-        jwtAudience: env.TESSERA_JWT_AUDIENCE,
-        identitySource: env.TESSERA_IDENTITY_SOURCE,
-        eventSource: env.TESSERA_EVENT_SOURCE,
-        logLevel: env.TESSERA_LOG_LEVEL ?? 'INFO',
-        routePermissions: env.TESSERA_ROUTE_PERMISSIONS,
-        storeEndpoint: endpoint,
-        busEndpoint,
-        kmsEndpoint: kms.endpoint,
-        busName: LOCAL_BUS_NAME,
-        overrides: { ...Object.fromEntries(Object.entries(env).filter(([k]) => /^TESSERA_(SDK_|AUTH_|LEAK_KEYS$)/.test(k))), ...options.env },
-      };
-      const quiet = ['ERROR', 'SILENT'].includes(resources.logLevel);
-      environments = new Environments({
-        functions: functions.map((f) => {
-          const { memorySize, timeoutSeconds } = functionSizing(f.id);
-          return { id: f.id, file: bundles[f.id], env: functionEnv(f.id, resources), memoryMb: memorySize, timeoutMs: timeoutSeconds * 1000 };
-        }),
-        idleMs: options.idleMs,
-        echo: { reports: !quiet, logs: true },
-      });
-      for (const f of functions) handlerOf.set(f.id, environments.handler(f.id) as Handler);
-    }
-    const handlers = new Map<string, Handler>(ROUTE_LIST.map((r) => [r.id, handlerOf.get(r.id)!]));
-    const authorizer = handlerOf.get('authorizer')!;
-    userEvents = handlerOf.get('userEvents')!;
-    const legacyImport = handlerOf.get('legacyImport')!;
-    const expiryNotices = handlerOf.get('expiryNotices')!;
-    const ttlRemovals = localStream(handlerOf.get('ttlRemovals')!);
-
-    const usage = handlerOf.get('usage')!;
-
-    // The authorizer's log group is subscribed to the usage function, as infra/tessera-stack.ts
-    // deploys it. In environments, the lines come from the environments' log lines; inline
-    // handlers write them to the line sink.
-    const logs = new LogSubscriptions();
-    logs.add({ source: 'authorizer', filter: USAGE_FILTER, deliver: (event) => usage(event, lambdaContext('usage')) });
-    if (environments) {
-      environments.onLogLine((functionId, line) => logs.line(functionId, line));
-    } else {
-      // At DEBUG the console shows them too, as the log group would.
-      const echo = getConfig().logLevel === 'DEBUG';
-      setLogLineSink((line) => {
-        logs.line('authorizer', line);
-        if (echo) console.log(line);
-      });
-    }
-
-    const housekeeping = async () => {
-      const swept = await sweepExpired(ttlRemovals);
-      await expiryNotices({}, undefined);
-      return swept;
-    };
-    const advance = async (seconds: number) => {
-      await logs.flush(); // lines written before the clock moved count on their own day
-      clock.advance(seconds);
-      const swept = await housekeeping();
-      return { now: isoNow(), swept };
-    };
-    const jwt = await loadJwtKeys(dataDir, persist);
-    if (options.seed ?? true) await seedDemo(bus);
-
-    await ensureWebBuilt(); // the console page, built here when web/dist is missing or stale (fresh clone)
-    server = createGateway({
-      handlers, authorizer, legacyImport, bus, jwt, advance, webRoot: join(ROOT, 'web', 'dist'), exampleAuthorizer: options.exampleAuthorizer,
-    });
-    const { port } = await listenLocal(server, options.port ?? 3000);
-    const every = options.sweepEveryMs ?? 30_000;
-    if (every > 0) {
-      timer = setInterval(() => void housekeeping().catch((e) => logger.warn('housekeeping failed', { error: e as Error })), every);
-      timer.unref();
-    }
-    const s = server;
-    const st = store;
-    const px = proxy;
-    const bs = bus;
-    const envs = environments;
-    const kmsServer = kms;
-    const localIam = iam;
-    return {
-      url: `http://127.0.0.1:${port}`,
-      port,
-      bus,
-      storeProxy: px,
-      consistency,
-      environments: envs,
-      iam: localIam,
-      dataDir,
-      advance,
-      flushLogs: () => logs.flush(),
-      close: async () => {
-        if (timer) clearInterval(timer);
-        await logs.flush();
-        setLogLineSink(undefined);
-        s.closeAllConnections();
-        await new Promise<void>((res) => s.close(() => res()));
-        await envs?.close();
-        await bs.close();
-        resetStore();
-        resetPublisher();
-        consistency.remove();
-        await kmsServer.close();
-        await px.close();
-        await st?.close();
-        if (!persist) rmSync(dataDir, { recursive: true, force: true });
-      },
-    };
+    return await startParts(plan, started);
   } catch (e) {
-    if (timer) clearInterval(timer);
-    server?.close();
-    await environments?.close();
-    await bus?.close();
-    await kms?.close();
-    await proxy?.close();
-    await store?.close();
+    await closeStarted(started);
     throw e;
   }
+}
+
+/** The start, step by step; each step records in `started` what it started. */
+async function startParts(plan: Plan, started: Started): Promise<LocalApp> {
+  const iam = localIam(plan);
+  const { store, proxy, consistency } = await startStorage(plan, started, iam);
+  const { bus, busEndpoint, setUserEvents } = await startBus(started, iam);
+  const kms = (started.kms = await startLocalKms({ region: plan.region, keyRingPath: ensureKeyRing(plan.dataDir), iam }));
+  setRuntimeEnv(plan, { storeEndpoint: proxy.endpoint, busEndpoint, kms });
+  await ensureTable(proxy.endpoint, plan.tableName);
+  const handlerOf = await loadHandlers(plan, started, { storeEndpoint: proxy.endpoint, busEndpoint, kmsEndpoint: kms.endpoint });
+  setUserEvents(handlerOf.get('userEvents')!);
+  const { environments } = started;
+  const logs = subscribeLogs(handlerOf.get('usage')!, environments);
+  const { housekeeping, advance } = clockSteps(handlerOf, logs);
+  const jwt = await loadJwtKeys(plan.dataDir, plan.persist);
+  if (plan.options.seed ?? true) await seedDemo(bus);
+  const { server, port } = await startGateway(plan, started, { handlerOf, bus, jwt, advance });
+  const timer = (started.timer = startSweepTimer(plan.options.sweepEveryMs ?? 30_000, housekeeping));
+  const running: Running = { store, proxy, consistency, bus, kms, environments, logs, server, timer };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    bus,
+    storeProxy: proxy,
+    consistency,
+    environments,
+    iam,
+    dataDir: plan.dataDir,
+    advance,
+    flushLogs: () => logs.flush(),
+    close: () => closeApp(plan, running),
+  };
+}
+
+/**
+ * IAM, as AWS enforces it around every call: each function's grant (infra/access.ts) decides its
+ * calls to the store, the key and the bus; the runtime's own identities stand for AWS itself.
+ */
+function localIam(plan: Plan): LocalIam {
+  const { region, tableName, options } = plan;
+  return createLocalIam({
+    region,
+    arns: { table: tableArnOf(region, tableName), valueKey: localKeyArn(region), bus: localBusArn(region, LOCAL_BUS_NAME), macKeys: [localMacKeyArn(region)] },
+    grants: ACCESS,
+    // The runtime itself, and test fixtures outside the deployed set (they have no role in the stack).
+    unrestricted: [LOCAL_RUNTIME, LOCAL_INSPECTOR, ...(options.extraFunctions ?? []).map((f) => f.id)],
+  });
+}
+
+/** The store (embedded, or the one given) behind the store proxy, where IAM and eventual consistency act. */
+async function startStorage(plan: Plan, started: Started, iam: LocalIam) {
+  const { options } = plan;
+  const store = (started.store = options.storeEndpoint ? undefined : await startStore({ dataDir: plan.persist ? plan.dataDir : undefined }));
+  const proxy = (started.proxy = await startStoreProxy({ upstream: options.storeEndpoint ?? store!.endpoint }));
+  proxy.use(storeIamInterceptor(iam));
+  const consistency = eventualConsistency(proxy, { ...settingsFromEnv(process.env, { indexLagMs: 0, readLagMs: 0 }), ...options.consistency });
+  return { store, proxy, consistency };
+}
+
+/**
+ * The local EventBridge. It delivers to the user-events function, which loads later (its
+ * environment names the bus's endpoint): until setUserEvents, a delivery fails.
+ */
+async function startBus(started: Started, iam: LocalIam) {
+  let userEvents: Handler = async () => {
+    throw new Error('the local runtime is starting');
+  };
+  const bus = (started.bus = new LocalBus((e, c) => userEvents(e, c)));
+  const busEndpoint = await bus.listen();
+  bus.use(eventsIamInterceptor(iam));
+  const setUserEvents = (handler: Handler) => {
+    userEvents = handler;
+  };
+  return { bus, busEndpoint, setUserEvents };
+}
+
+/** This process's environment and the shared modules' state, for the runtime and inline handlers. */
+function setRuntimeEnv(plan: Plan, endpoints: { storeEndpoint: string; busEndpoint: string; kms: LocalKms }): void {
+  const { kms } = endpoints;
+  Object.assign(process.env, {
+    TESSERA_TABLE: plan.tableName,
+    TESSERA_STORE_ENDPOINT: endpoints.storeEndpoint,
+    // The local runtime's own calls (TTL sweeper, table creation) sign as the local runtime.
+    ...credentialsEnv(LOCAL_RUNTIME),
+    // Handlers run inline publish to the local bus as the deployed ones do.
+    AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.busEndpoint,
+    TESSERA_EVENT_BUS: LOCAL_BUS_NAME,
+    TESSERA_JWT_ISSUER: LOCAL_ISSUER,
+    TESSERA_JWT_AUDIENCE: LOCAL_AUDIENCE,
+    // The vault and the keyed MACs use the real KMS client against the local stand-in (local/kms.ts).
+    TESSERA_KEY_SOURCE: `kms:${kms.keyArn}`,
+    TESSERA_MAC_KEYS: `kms:${kms.macKeyArn}`,
+    AWS_ENDPOINT_URL_KMS: kms.endpoint,
+    TESSERA_ROUTE_PERMISSIONS: JSON.stringify(permissionMap('example')),
+    AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+    ...plan.options.env,
+  });
+  resetConfig();
+  resetStore();
+  resetVault();
+  resetMacKeys();
+  resetPublisher();
+  getConfig();
+}
+
+type Endpoints = Pick<LocalResources, 'storeEndpoint' | 'busEndpoint' | 'kmsEndpoint'>;
+
+/** Every function's handler by id: imported into this process (inline), or in environments of its own. */
+async function loadHandlers(plan: Plan, started: Started, endpoints: Endpoints): Promise<Map<string, Handler>> {
+  const handlerOf = new Map<string, Handler>();
+  if (plan.options.environments === 'inline') {
+    for (const f of FUNCTIONS) handlerOf.set(f.id, (await import(join(ROOT, f.entry))).handler);
+    return handlerOf;
+  }
+  const environments = (started.environments = await startEnvironments(plan, endpoints));
+  for (const f of plan.functions) handlerOf.set(f.id, environments.handler(f.id) as Handler);
+  return handlerOf;
+}
+
+/** Execution environments for the functions' bundles, each with the environment and sizing CDK gives it. */
+async function startEnvironments(plan: Plan, endpoints: Endpoints): Promise<Environments> {
+  const bundles = (await plan.bundling)!;
+  const resources = functionResources(plan, endpoints);
+  const quiet = ['ERROR', 'SILENT'].includes(resources.logLevel);
+  return new Environments({
+    functions: plan.functions.map((f) => {
+      const { memorySize, timeoutSeconds } = functionSizing(f.id);
+      return { id: f.id, file: bundles[f.id], env: functionEnv(f.id, resources), memoryMb: memorySize, timeoutMs: timeoutSeconds * 1000 };
+    }),
+    idleMs: plan.options.idleMs,
+    echo: { reports: !quiet, logs: true },
+  });
+}
+
+/** What the functions' environments name (local/function-env.ts), from this process's environment as set. */
+function functionResources(plan: Plan, endpoints: Endpoints): LocalResources {
+  const env = process.env as Record<string, string>;
+  return {
+    region: env.AWS_REGION,
+    tableName: plan.tableName,
+    keySource: env.TESSERA_KEY_SOURCE,
+    macKeys: env.TESSERA_MAC_KEYS,
+    jwtIssuer: env.TESSERA_JWT_ISSUER,
+    jwtAudience: env.TESSERA_JWT_AUDIENCE,
+    identitySource: env.TESSERA_IDENTITY_SOURCE,
+    eventSource: env.TESSERA_EVENT_SOURCE,
+    logLevel: env.TESSERA_LOG_LEVEL ?? 'INFO',
+    routePermissions: env.TESSERA_ROUTE_PERMISSIONS,
+    ...endpoints,
+    busName: LOCAL_BUS_NAME,
+    overrides: { ...Object.fromEntries(Object.entries(env).filter(([k]) => /^TESSERA_(SDK_|AUTH_|LEAK_KEYS$)/.test(k))), ...plan.options.env },
+  };
+}
+
+/**
+ * The authorizer's log group is subscribed to the usage function, as infra/tessera-stack.ts
+ * deploys it. In environments, the lines come from the environments' log lines; inline handlers
+ * write them to the line sink.
+ */
+function subscribeLogs(usage: Handler, environments: Environments | undefined): LogSubscriptions {
+  const logs = new LogSubscriptions();
+  logs.add({ source: 'authorizer', filter: USAGE_FILTER, deliver: (event) => usage(event, lambdaContext('usage')) });
+  if (environments) {
+    environments.onLogLine((functionId, line) => logs.line(functionId, line));
+  } else {
+    // At DEBUG the console shows them too, as the log group would.
+    const echo = getConfig().logLevel === 'DEBUG';
+    setLogLineSink((line) => {
+      logs.line('authorizer', line);
+      if (echo) console.log(line);
+    });
+  }
+  return logs;
+}
+
+/** The TTL sweep with the expiry notices (housekeeping), and moving the service clock (advance). */
+function clockSteps(handlerOf: Map<string, Handler>, logs: LogSubscriptions) {
+  const expiryNotices = handlerOf.get('expiryNotices')!;
+  const ttlRemovals = localStream(handlerOf.get('ttlRemovals')!);
+  const housekeeping = async () => {
+    const swept = await sweepExpired(ttlRemovals);
+    await expiryNotices({}, undefined);
+    return swept;
+  };
+  const advance = async (seconds: number) => {
+    await logs.flush(); // lines written before the clock moved count on their own day
+    clock.advance(seconds);
+    const swept = await housekeeping();
+    return { now: isoNow(), swept };
+  };
+  return { housekeeping, advance };
+}
+
+/** The local API Gateway with the console page, listening. */
+async function startGateway(
+  plan: Plan,
+  started: Started,
+  parts: { handlerOf: Map<string, Handler>; bus: LocalBus; jwt: JwtKeys; advance: LocalApp['advance'] },
+): Promise<{ server: Server; port: number }> {
+  const { handlerOf } = parts;
+  await ensureWebBuilt(); // the console page, built here when web/dist is missing or stale (fresh clone)
+  const server = (started.server = createGateway({
+    handlers: new Map<string, Handler>(ROUTE_LIST.map((r) => [r.id, handlerOf.get(r.id)!])),
+    authorizer: handlerOf.get('authorizer')!,
+    legacyImport: handlerOf.get('legacyImport')!,
+    bus: parts.bus,
+    jwt: parts.jwt,
+    advance: parts.advance,
+    webRoot: join(ROOT, 'web', 'dist'),
+    exampleAuthorizer: plan.options.exampleAuthorizer,
+  }));
+  const { port } = await listenLocal(server, plan.options.port ?? 3000);
+  return { server, port };
+}
+
+/** Sweeps and sends expiry notices every `every` ms of real time; 0 runs no timer. */
+function startSweepTimer(every: number, housekeeping: () => Promise<number>): NodeJS.Timeout | undefined {
+  if (every > 0) {
+    const timer = setInterval(() => void housekeeping().catch((e) => logger.warn('housekeeping failed', { error: e as Error })), every);
+    timer.unref();
+    return timer;
+  }
+  return undefined;
+}
+
+/** LocalApp.close: the remaining log lines delivered, then every part closed, the temporary data removed. */
+async function closeApp(plan: Plan, app: Running): Promise<void> {
+  if (app.timer) clearInterval(app.timer);
+  await app.logs.flush();
+  setLogLineSink(undefined);
+  app.server.closeAllConnections();
+  await new Promise<void>((res) => app.server.close(() => res()));
+  await app.environments?.close();
+  await app.bus.close();
+  resetStore();
+  resetPublisher();
+  app.consistency.remove();
+  await app.kms.close();
+  await app.proxy.close();
+  await app.store?.close();
+  if (!plan.persist) rmSync(plan.dataDir, { recursive: true, force: true });
+}
+
+/** A failed start: what started is closed again. */
+async function closeStarted(started: Started): Promise<void> {
+  if (started.timer) clearInterval(started.timer);
+  started.server?.close();
+  await started.environments?.close();
+  await started.bus?.close();
+  await started.kms?.close();
+  await started.proxy?.close();
+  await started.store?.close();
 }
