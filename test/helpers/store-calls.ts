@@ -11,11 +11,15 @@ export interface SeenCall {
 
 const isFeed = (call: StoreCall) => call.action === 'Query' && call.body?.ExpressionAttributeValues?.[':pk']?.S === 'REVOKED';
 
-/** The calls sent while `act` runs, in order. */
-export async function storeCallsDuring(app: TestApp, act: () => Promise<unknown>): Promise<SeenCall[]> {
+/**
+ * The calls one function (local/identities.ts) sent while `act` runs, in order. Only that
+ * function's: other functions' calls arrive in the same window too (the usage function's writes
+ * for log lines of earlier requests, which CloudWatch Logs delivers a moment later; the sweeper).
+ */
+export async function storeCallsDuring(app: TestApp, functionId: string, act: () => Promise<unknown>): Promise<SeenCall[]> {
   const seen: SeenCall[] = [];
   const remove = app.storeProxy.use(async (call, next) => {
-    seen.push({ action: call.action, feed: isFeed(call) });
+    if (call.functionId === functionId) seen.push({ action: call.action, feed: isFeed(call) });
     return next();
   });
   try {

@@ -20,7 +20,7 @@ async function newUser(userId: string, role = 'analyst'): Promise<string> {
 }
 
 /** The store actions the request sent, the revocation feed's once-a-second Query left out. */
-const actionsDuring = async (act: () => Promise<unknown>) => (await storeCallsDuring(app, act)).filter((c) => !c.feed).map((c) => c.action);
+const actionsDuring = async (act: () => Promise<unknown>) => (await storeCallsDuring(app, 'authorizer', act)).filter((c) => !c.feed).map((c) => c.action);
 
 const isRead = (action: string) => READS.has(action);
 

@@ -122,7 +122,7 @@ describe('authorizer: forged and mistyped values', () => {
     const typo = value.slice(0, -1) + (value.endsWith('a') ? 'b' : 'a');
     // Act
     let statuses: number[] = [];
-    const calls = await storeCallsDuring(app, async () => {
+    const calls = await storeCallsDuring(app, 'authorizer', async () => {
       statuses = [(await app.callExample('tsr_nope')).status, (await app.callExample(typo)).status];
     });
     // Assess

@@ -10,10 +10,11 @@ const ROOT = join(import.meta.dirname, '..', '..');
 const dataDir = mkdtempSync(join(tmpdir(), 'tessera-start-'));
 const running: ChildProcess[] = [];
 
-function start(port: number): Promise<{ child: ChildProcess; output: () => string; exit: Promise<number | null> }> {
+/** Starts `npm start`'s entry on a port the system picks (PORT=0), so no run collides with another's port. */
+function start(): Promise<{ child: ChildProcess; output: () => string; url: () => string; exit: Promise<number | null> }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), TESSERA_DATA_DIR: dataDir, TESSERA_LOG_LEVEL: 'ERROR' },
+    env: { ...process.env, PORT: '0', TESSERA_DATA_DIR: dataDir, TESSERA_LOG_LEVEL: 'ERROR' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.push(child);
@@ -27,7 +28,12 @@ function start(port: number): Promise<{ child: ChildProcess; output: () => strin
       if (out.includes('Press Ctrl-C') || child.exitCode !== null) {
         clearInterval(check);
         clearTimeout(timer);
-        resolve({ child, output: () => out, exit });
+        const url = () => {
+          const found = /Tessera is running at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
+          if (!found) throw new Error(`no URL in the output:\n${out}`);
+          return found;
+        };
+        resolve({ child, output: () => out, url, exit });
       }
     }, 50);
   });
@@ -45,11 +51,9 @@ afterAll(() => {
 });
 
 describe('npm start', () => {
-  const port = 20000 + Math.floor(Math.random() * 20000);
-
   it('serves health, and the printed curl lines work as printed', async () => {
-    const first = await start(port);
-    expect((await fetch(`http://127.0.0.1:${port}/v1/health`)).status).toBe(200);
+    const first = await start();
+    expect((await fetch(`${first.url()}/v1/health`)).status).toBe(200);
     const lines = first.output().split('\n');
     const tryIt = lines.slice(lines.findIndex((l) => l.startsWith('Try it:')) + 1, lines.findIndex((l) => l.startsWith('Press Ctrl-C'))).join('\n');
     const run = spawnSync('bash', ['-euo', 'pipefail', '-c', tryIt], { encoding: 'utf8' });
@@ -60,20 +64,20 @@ describe('npm start', () => {
   }, 60_000);
 
   it('keeps a created token across a restart, and refuses a second server on the same folder', async () => {
-    const first = await start(port + 1);
-    const base = `http://127.0.0.1:${port + 1}`;
+    const first = await start();
+    const base = first.url();
     const { accessToken } = await (await fetch(`${base}/_local/login`, { method: 'POST', body: JSON.stringify({ tenantId: 'acme', userId: 'carol' }) })).json();
     const auth = { authorization: `Bearer ${accessToken}` };
     const created = await (await fetch(`${base}/v1/tokens`, { method: 'POST', headers: auth, body: JSON.stringify({ name: 'survivor', permissions: ['events:read'] }) })).json();
 
-    const second = await start(port + 2);
+    const second = await start();
     expect(await second.exit).toBe(1);
     expect(second.output()).toMatch(/Another Tessera \(pid \d+\) is using the data folder/);
     expect((await fetch(`${base}/v1/tokens/${created.token.id}`, { headers: auth })).status).toBe(200); // nothing corrupted
 
     await stop(first.child);
-    const again = await start(port + 3);
-    const base3 = `http://127.0.0.1:${port + 3}`;
+    const again = await start();
+    const base3 = again.url();
     const { accessToken: t3 } = await (await fetch(`${base3}/_local/login`, { method: 'POST', body: JSON.stringify({ tenantId: 'acme', userId: 'carol' }) })).json();
     const got = await fetch(`${base3}/v1/tokens/${created.token.id}/value`, { headers: { authorization: `Bearer ${t3}` } });
     expect(await got.json()).toEqual({ value: created.value });
