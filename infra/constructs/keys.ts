@@ -29,22 +29,25 @@ export interface TesseraKeyProps {
   readonly retain: boolean;
 }
 
-export function tesseraKey(scope: Construct, id: string, props: TesseraKeyProps): Key {
+/** What every Tessera key has: its lifecycle by environment, and a policy naming the actions its use may be delegated for. */
+function commonKeyProps(props: TesseraKeyProps, useActions: string[]) {
   const account = new AccountRootPrincipal();
-  return new Key(scope, id, {
+  return {
     description: props.description,
     alias: props.alias,
-    enableKeyRotation: true,
-    rotationPeriod: Duration.days(365),
     removalPolicy: props.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     pendingWindow: Duration.days(props.retain ? 30 : 7),
     policy: new PolicyDocument({
       statements: [
         new PolicyStatement({ sid: 'AccountAdministersKey', principals: [account], actions: KEY_ADMIN_ACTIONS, resources: ['*'] }),
-        new PolicyStatement({ sid: 'AccountDelegatesUseThroughIam', principals: [account], actions: KEY_USE_ACTIONS, resources: ['*'] }),
+        new PolicyStatement({ sid: 'AccountDelegatesUseThroughIam', principals: [account], actions: useActions, resources: ['*'] }),
       ],
     }),
-  });
+  };
+}
+
+export function tesseraKey(scope: Construct, id: string, props: TesseraKeyProps): Key {
+  return new Key(scope, id, { ...commonKeyProps(props, KEY_USE_ACTIONS), enableKeyRotation: true, rotationPeriod: Duration.days(365) });
 }
 
 /** What an HMAC key may be used for: the functions derive the deployment's MAC keys (shared/crypto/mac.ts). */
@@ -56,21 +59,11 @@ export const MAC_KEY_USE_ACTIONS = ['kms:GenerateMac', 'kms:VerifyMac'];
  * older ones stay for verification.
  */
 export function tesseraMacKey(scope: Construct, id: string, props: TesseraKeyProps): Key {
-  const account = new AccountRootPrincipal();
   const key = new Key(scope, id, {
-    description: props.description,
-    alias: props.alias,
+    ...commonKeyProps(props, MAC_KEY_USE_ACTIONS),
     keySpec: KeySpec.HMAC_256,
     keyUsage: KeyUsage.GENERATE_VERIFY_MAC,
     enableKeyRotation: false,
-    removalPolicy: props.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-    pendingWindow: Duration.days(props.retain ? 30 : 7),
-    policy: new PolicyDocument({
-      statements: [
-        new PolicyStatement({ sid: 'AccountAdministersKey', principals: [account], actions: KEY_ADMIN_ACTIONS, resources: ['*'] }),
-        new PolicyStatement({ sid: 'AccountDelegatesUseThroughIam', principals: [account], actions: MAC_KEY_USE_ACTIONS, resources: ['*'] }),
-      ],
-    }),
   });
   acknowledge(key, 'AwsSolutions-KMS5',
     'KMS does not rotate HMAC keys automatically; they rotate by generations (environments.ts macKeyGenerations): the newest signs, older ones keep verifying (README "Keys").');

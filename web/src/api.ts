@@ -37,6 +37,13 @@ export interface PatchInput {
   allowedCidrs?: string[] | null;
 }
 
+/** A list's query string: the filters that are set, the page size and the cursor. */
+function queryString(query: Record<string, string | number | null | undefined>): URLSearchParams {
+  const q = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) if (value !== undefined && value !== null && value !== '') q.set(name, String(value));
+  return q;
+}
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -95,22 +102,10 @@ export class Api {
   localLogin = (tenantId: string, userId: string) =>
     this.request<{ accessToken: string }>('POST', '/_local/login', { tenantId, userId });
   me = () => this.request<Me>('GET', '/v1/me');
-  list(query: { owner?: string; status?: string; limit: number; cursor?: string | null }): Promise<TokenPage> {
-    const q = new URLSearchParams();
-    if (query.owner) q.set('owner', query.owner);
-    if (query.status) q.set('status', query.status);
-    q.set('limit', String(query.limit));
-    if (query.cursor) q.set('cursor', query.cursor);
-    return this.request('GET', `/v1/tokens?${q}`);
-  }
-  audit(query: { action?: string; tokenId?: string; limit: number; cursor?: string | null }): Promise<AuditPage> {
-    const q = new URLSearchParams();
-    if (query.action) q.set('action', query.action);
-    if (query.tokenId) q.set('tokenId', query.tokenId);
-    q.set('limit', String(query.limit));
-    if (query.cursor) q.set('cursor', query.cursor);
-    return this.request('GET', `/v1/audit?${q}`);
-  }
+  list = (query: { owner?: string; status?: string; limit: number; cursor?: string | null }) =>
+    this.request<TokenPage>('GET', `/v1/tokens?${queryString(query)}`);
+  audit = (query: { action?: string; tokenId?: string; limit: number; cursor?: string | null }) =>
+    this.request<AuditPage>('GET', `/v1/audit?${queryString(query)}`);
   create = (input: CreateInput) => this.request<TokenWithValue>('POST', '/v1/tokens', input);
   value = (id: string) => this.request<{ value: string }>('GET', `/v1/tokens/${encodeURIComponent(id)}/value`);
   patch = (id: string, input: PatchInput) => this.request<Token>('PATCH', `/v1/tokens/${encodeURIComponent(id)}`, input);
