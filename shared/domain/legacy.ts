@@ -11,7 +11,7 @@ import { getUser, USER_STORE_NEEDS } from '../store/users.ts';
 import { AUDIT_OPERATION_NEEDS, recordActivity, systemActor } from './audit.ts';
 import { legacyTokenId, ownerRefOf } from '../token-value.ts';
 import { tokenBlocker } from './actor.ts';
-import { insertFindable, USER_OPERATION_NEEDS } from './users.ts';
+import { insertFindable, settleWithOwner, USER_OPERATION_NEEDS } from './users.ts';
 
 export const LegacyCredential = z.object({
   tenantId: z.string().min(1).max(128),
@@ -26,7 +26,7 @@ export const LegacyImportBody = z.object({ credentials: z.array(z.unknown()).max
 export const LEGACY_IMPORT_NEEDS = needs(
   USER_STORE_NEEDS.getUser, LEGACY_STORE_NEEDS.legacyMarker, USER_OPERATION_NEEDS.insertFindable,
   LEGACY_STORE_NEEDS.markLegacyImported,
-  AUDIT_OPERATION_NEEDS.recordActivity,
+  AUDIT_OPERATION_NEEDS.recordActivity, USER_OPERATION_NEEDS.settleWithOwner,
 );
 
 export type SkipReason = 'invalid' | 'unknown_user' | 'sso_user' | 'already_imported' | 'revoked';
@@ -48,7 +48,7 @@ export async function importLegacy(records: unknown[]): Promise<ImportReport> {
     const c = parsed.data;
     const user = await getUser(c.tenantId, c.userId, true);
     const blocker = tokenBlocker(user);
-    if (blocker === 'unknown' || blocker === 'deleted') {
+    if (!user || blocker === 'deleted') {
       report.skipped.push({ uuid: c.uuid, reason: 'unknown_user' });
       continue;
     }
@@ -86,6 +86,9 @@ export async function importLegacy(records: unknown[]): Promise<ImportReport> {
       await insertFindable(record);
       report.imported++;
       await recordActivity(record, { action: 'created', actor: systemActor('legacy_import'), at });
+      // As a create does: an owner change recorded since the read above may have cascaded before
+      // this token existed (shared/store/README.md, "Owner changes and concurrent writes").
+      await settleWithOwner(record, user.version);
     } catch (e) {
       if (!(e instanceof ConditionFailed)) throw e;
       report.skipped.push({ uuid: c.uuid, reason: 'already_imported' });

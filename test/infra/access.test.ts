@@ -153,9 +153,11 @@ describe('grants as data', () => {
     expect(with_('Decrypt')).toEqual(['createToken', 'renewToken', 'tokenValue']);
   });
 
-  it('covers the rare paths: the legacy mark before a delete, the owner re-check after a create', () => {
+  it('covers the rare paths: the legacy mark before a delete, the owner re-check after a create or an import', () => {
     expect(grantableActions(ACCESS.deleteToken)).toContain('dynamodb:PutItem');
     expect(grantableActions(ACCESS.createToken)).toContain('dynamodb:UpdateItem');
+    // The re-check disables a token whose owner was disabled meanwhile, and says so on the bus.
+    expect(grantableActions(ACCESS.legacyImport)).toContain('events:PutEvents');
   });
 
   it('grants no function a write it has no operation for', () => {

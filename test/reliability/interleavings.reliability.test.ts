@@ -2,9 +2,10 @@
 // another request has finished. Afterwards the tokens, and what the authorizer accepts, are what
 // some serial order of the same requests gives (docs/rules.md §1.4, §1.6, §1.10).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ownerRefOf } from '../../shared/token-value.ts';
+import { legacyTokenId, ownerRefOf } from '../../shared/token-value.ts';
 import { startTestApp, type Reply, type TestApp } from '../helpers/app.ts';
 import { installFaults, type FaultInjector, type StoreCall } from '../helpers/faults.ts';
+import { importRecords, legacyCredential } from '../helpers/legacy.ts';
 import { Driver, expectSerializable, versionsOf, type Op, type OwnerChange, type Start } from '../helpers/serial-model.ts';
 
 let app: TestApp;
@@ -80,6 +81,46 @@ describe('create racing the owner being disabled, with the owner index behind', 
     } finally {
       app.consistency.set({ indexLagMs: 0 });
     }
+  });
+});
+
+describe('legacy import racing the owner being disabled', () => {
+  it('leaves the imported token disabled as the cascade disables the owner\'s other tokens, and it does not work after re-activation', async () => {
+    // Prepare: a token of the owner's, which the cascade finds and disables.
+    const owner = await newOwner();
+    const { token: other } = await app.createToken(owner.jwt);
+    const legacy = legacyCredential(owner.userId);
+    const id = legacyTokenId(legacy.uuid);
+    const mark = app.bus.published.length;
+    // Act: the import has read an active owner; its first write (the recent-token note) waits
+    // until the disable has been recorded and its cascade has looked for the owner's tokens.
+    const held = faults.hold((c) => c.action === 'UpdateItem' && c.body.Key?.pk?.S === `RECENT#${owner.ownerRef}`);
+    const imported = importRecords(app, [legacy.record]);
+    await held.reached;
+    await owner.change({ status: 'disabled' });
+    held.release();
+    const report = await imported;
+    // Assess: as "import, then disable the owner".
+    expect(report.body, report.text).toEqual({ imported: 1, skipped: [] });
+    const admin = await app.login('alice');
+    const after = await tokenOf(admin, id);
+    expect({ status: after.status, reason: after.disabledReason }).toEqual({ status: 'disabled', reason: 'owner_disabled' });
+    const disabledEvents = app.bus.published.slice(mark).filter((e) => e.detailType === 'TokenDisabled');
+    const eventOf = (tokenId: string) => disabledEvents.find((e) => e.detail.tokenId === tokenId);
+    expect(eventOf(id)?.detail).toMatchObject({ tokenId: id, ownerId: owner.userId, reason: 'owner_disabled' });
+    expect(eventOf(other.id)?.detail.reason).toBe('owner_disabled');
+    // The same activity entry as the cascade wrote for the owner's other token, dated at the disable.
+    const disabledEntry = async (tokenId: string) => {
+      const r = await app.request('GET', `/v1/audit?tokenId=${tokenId}&action=disabled`, { jwt: admin });
+      expect(r.body.items, r.text).toHaveLength(1);
+      const { id: _, tokenId: __, tokenName: ___, at, ...entry } = r.body.items[0];
+      expect(at).toBe((await tokenOf(admin, tokenId)).disabledAt);
+      return entry;
+    };
+    expect(await disabledEntry(id)).toEqual(await disabledEntry(other.id));
+    await owner.change({ status: 'active' });
+    const login = await app.request('GET', '/example/whoami', { headers: { 'x-api-uuid': legacy.uuid, 'x-api-secret': legacy.secret } });
+    expect(login.status).toBe(403);
   });
 });
 
