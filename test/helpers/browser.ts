@@ -37,7 +37,8 @@ async function packaged(): Promise<Browser> {
   const { default: chromium } = await import('@sparticuz/chromium');
   const manifest = new URL('../package.json', import.meta.resolve('@sparticuz/chromium')); // build/index.js -> package root
   const { version } = JSON.parse(readFileSync(manifest, 'utf8')) as { version: string };
-  const dir = join(tmpdir(), `tessera-chromium-${version}`);
+  // Kept across runs: the system's temporary folder, not the run's (test/global-setup.ts).
+  const dir = join(process.env.TESSERA_SHARED_TMP ?? tmpdir(), `tessera-chromium-${version}`);
   if (!existsSync(join(dir, 'chromium'))) {
     const staging = mkdtempSync(`${dir}.partial-`);
     const before = process.env.TMPDIR;
