@@ -60,7 +60,12 @@ function client(): StoreReads {
   return reads;
 }
 
-const watch = new RevocationWatch((sinceMs) => readRevocationsSince(client(), sinceMs), dropRevoked);
+const watch = new RevocationWatch(
+  (sinceMs) => readRevocationsSince(client(), sinceMs),
+  dropRevoked,
+  () => cache.clear(),
+  () => getConfig().authorizer.cacheSeconds * 1000,
+);
 
 function dropRevoked(entries: Revocation[]): void {
   const tokens = new Set(entries.filter((e) => e.kind === 'token').map((e) => e.id));

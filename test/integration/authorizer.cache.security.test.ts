@@ -48,3 +48,27 @@ describe('authorizer cache', () => {
     expect(r.status).toBe(200);
   });
 });
+
+describe('authorizer cache: a container silent for longer than the feed\'s 10 s hold', () => {
+  // A window longer than the hold: what the container cached before its silence is still fresh.
+  let quiet: TestApp;
+  let jwt: string;
+  beforeAll(async () => {
+    quiet = await startTestApp({ env: { TESSERA_AUTH_CACHE_SECONDS: '30' } });
+    jwt = await quiet.login('bob');
+    await quiet.advance(11); // past the hold that the seeded users' creation announced
+  });
+  afterAll(async () => quiet?.close());
+
+  it('ends a cached acceptance whose token was disabled while no verification looked at the feed', async () => {
+    // Prepare: an accepted, therefore cached, value.
+    const { token, value } = await quiet.createToken(jwt);
+    expect((await quiet.callExample(value)).status).toBe(200);
+    // Act: the change is announced while the container is silent, and stays silent past the hold.
+    expect((await quiet.request('PATCH', `/v1/tokens/${token.id}`, { jwt, body: { enabled: false } })).status).toBe(200);
+    await quiet.advance(12);
+    const after = (await quiet.callExample(value)).status;
+    // Assess: the feed was read back to the container's previous look, not only its last 10 s.
+    expect(after).toBe(403);
+  });
+});
