@@ -1,11 +1,13 @@
 // Verification: the authorizer's rules (rules.md §1.3–§1.5, §1.10, §1.11, §4).
 //
 // A `tsr_` value carries its token id and its owner's ref, so the uncached path is one
-// BatchGetItem (token + owner projection) and a constant-time hash comparison. Malformed and
-// mistyped values are refused before any read. A legacy UUID+secret needs two reads (the
-// credential does not name its owner). Decisions are cached per container on the service
-// clock: acceptances for cacheSeconds, denials never longer, and an acceptance leaves the cache
-// within about a second of its revocation (the feed, shared/domain/revocation-watch.ts).
+// BatchGetItem (token + owner projection) and a constant-time hash comparison, or one GetItem of
+// the token when the owner's projection was read within the acceptance window (owner-cache.ts).
+// Malformed and mistyped values are refused before any read. A legacy UUID+secret needs two
+// reads (the credential does not name its owner). Decisions are cached per container on the
+// service clock: acceptances for cacheSeconds, denials never longer, and an acceptance leaves the
+// cache within about a second of its revocation (the feed, shared/domain/revocation-watch.ts),
+// as does a cached owner projection.
 // Verification writes nothing: usage is counted from the authorizer's log line
 // (shared/usage-line.ts, functions/usage.ts).
 import { getConfig } from '../config.ts';
@@ -21,11 +23,13 @@ type ParsedValue = NonNullable<ReturnType<typeof parseValue>>;
 import { effectivePermissions, tokenBlocker } from './owner.ts';
 import { statusOf } from '../lifecycle.ts';
 import { RevocationWatch } from './revocation-watch.ts';
+import { cachedOwner, clearOwners, dropOwners, keepOwner, type CachedOwner } from './owner-cache.ts';
 import type { Credential, Decision, DenyReason, Grant } from '../decision.ts';
 
 /**
- * verify(): the value path (one BatchGetItem), the legacy path (two GetItems), the revocation
- * feed (a Query once a second per warm container); no writes (shared/grants.ts).
+ * verify(): the value path (one BatchGetItem, or one GetItem with the owner cached), the legacy
+ * path (two GetItems), the revocation feed (a Query once a second per warm container); no writes
+ * (shared/grants.ts).
  */
 // MAC: the value-tag key, to refuse a value this deployment did not mint before any read.
 export const VERIFY_NEEDS = needs(READ_NEEDS.readTokenWithOwner, READ_NEEDS.readToken, READ_NEEDS.readUser, READ_NEEDS.readRevocationsSince, MAC_NEEDS.macKeys);
@@ -39,6 +43,8 @@ interface Checked {
   decision: Decision;
   tokenId?: string;
   ownerRef?: string;
+  /** When the owner's projection it rests on was read, if earlier than the verification (cached). */
+  ownerReadAtMs?: number;
 }
 
 interface Cached extends Checked {
@@ -63,13 +69,19 @@ function client(): StoreReads {
 const watch = new RevocationWatch(
   (sinceMs) => readRevocationsSince(client(), sinceMs),
   dropRevoked,
-  () => cache.clear(),
+  forgetCached,
   () => getConfig().authorizer.cacheSeconds * 1000,
 );
+
+function forgetCached(): void {
+  cache.clear();
+  clearOwners();
+}
 
 function dropRevoked(entries: Revocation[]): void {
   const tokens = new Set(entries.filter((e) => e.kind === 'token').map((e) => e.id));
   const owners = new Set(entries.filter((e) => e.kind === 'owner').map((e) => e.id));
+  dropOwners(owners);
   for (const [key, c] of cache) {
     if ((c.tokenId && tokens.has(c.tokenId)) || (c.ownerRef && owners.has(c.ownerRef))) cache.delete(key);
   }
@@ -79,7 +91,7 @@ const held = (c: Pick<Checked, 'tokenId' | 'ownerRef'>, nowMs: number) =>
   watch.isHeld('token', c.tokenId, nowMs) || watch.isHeld('owner', c.ownerRef, nowMs);
 
 export function clearVerifyCaches(): void {
-  cache.clear();
+  forgetCached();
   watch.reset();
 }
 
@@ -117,6 +129,7 @@ async function verifyValue(value: string, parsed: ParsedValue, nowMs: number): P
   // A tagged value this deployment did not mint is refused without reading the store. Should the
   // keys be out of reach, the value is verified by its hash as any other (the tag saves reads;
   // it grants nothing).
+  let tagChecked = false;
   if (parsed.tagged) {
     // A refusal by IAM is a deployment defect (shared/defects.ts) and propagates; an outage falls back.
     const keys = await macKeys('value-tag').catch((e: unknown) => {
@@ -124,22 +137,51 @@ async function verifyValue(value: string, parsed: ParsedValue, nowMs: number): P
       throw e;
     });
     if (keys && !tagIsValid(parsed, keys)) return { decision: deny('forged') };
+    tagChecked = keys !== undefined;
   }
   const about = { tokenId: parsed.tokenId, ownerRef: parsed.ownerRef };
   // A token or owner revoked a moment ago is read strongly consistent: the change it announced
   // may be younger than an eventually consistent read.
   const consistent = held(about, nowMs);
-  const decision = await checkValue(value, parsed, nowMs, consistent);
-  if (consistent || decision.allow || (decision.reason !== 'unknown' && decision.reason !== 'mismatch')) return { decision, ...about };
+  // Only a value whose tag was checked here uses the owner cache: its owner ref was minted by this
+  // deployment, so the cost of an invented untagged value cannot tell whether an owner is active.
+  // An owner revoked a moment ago is read with its token, strongly consistent, and not kept.
+  const withOwnerCache = tagChecked && !watch.isHeld('owner', parsed.ownerRef, nowMs);
+  const first = await checkValue(value, parsed, nowMs, consistent, withOwnerCache);
+  const { decision } = first;
+  if (consistent || decision.allow || (decision.reason !== 'unknown' && decision.reason !== 'mismatch')) return { ...first, ...about };
   // Right after a create or a renew, an eventually consistent read can miss the new item or hash:
   // only then is the refusal confirmed with a strongly consistent read. Untagged values were all
   // minted before tags existed, so never seconds ago; every other refusal costs one read.
-  if (!mintedRecently(parsed, nowMs)) return { decision, ...about };
-  return { decision: await checkValue(value, parsed, nowMs, true), ...about };
+  if (!mintedRecently(parsed, nowMs)) return { ...first, ...about };
+  return { ...(await checkValue(value, parsed, nowMs, true, withOwnerCache)), ...about };
 }
 
-async function checkValue(value: string, parsed: { tokenId: string; ownerRef: string }, nowMs: number, consistent: boolean): Promise<Decision> {
+/** Refusals the owner's projection decides: never made from a cached projection alone. */
+const OWNER_REFUSALS: ReadonlySet<DenyReason> = new Set<DenyReason>(['owner_inactive', 'no_permissions']);
+
+/**
+ * Reads and judges a value: the token alone (GetItem) when its owner's projection is cached and
+ * fresh, else token + owner (one BatchGetItem), whose owner is then kept for the owner's next
+ * value. A refusal for the owner's sake made from the cache is confirmed by the second read, so a
+ * refusal never rests on an older projection than without the cache.
+ */
+async function checkValue(value: string, parsed: ParsedValue, nowMs: number, consistent: boolean, withOwnerCache: boolean): Promise<Pick<Checked, 'decision' | 'ownerReadAtMs'>> {
+  const seconds = getConfig().authorizer.cacheSeconds;
+  const known: CachedOwner | undefined = withOwnerCache && seconds > 0 ? cachedOwner(parsed.ownerRef, nowMs, seconds) : undefined;
+  if (known) {
+    const decision = judge(value, await readToken(client(), parsed.tokenId, consistent), known.owner, nowMs);
+    if (decision.allow || !OWNER_REFUSALS.has(decision.reason)) return { decision, ownerReadAtMs: known.readAtMs };
+    dropOwners([parsed.ownerRef]);
+  }
   const { token, owner } = await readTokenWithOwner(client(), parsed.tokenId, parsed.ownerRef, consistent);
+  // Not kept if the feed named the owner while this read was on its way: it may predate the change.
+  if (withOwnerCache && seconds > 0 && owner && !watch.isHeld('owner', parsed.ownerRef, nowMs)) keepOwner(parsed.ownerRef, owner, nowMs);
+  return { decision: judge(value, token, owner, nowMs) };
+}
+
+/** The decision on a value, given its token and owner as read (or the owner as cached). */
+function judge(value: string, token: TokenRecord | undefined, owner: UserRecord | undefined, nowMs: number): Decision {
   if (!token) return deny('unknown');
   const hash = hashValue(value);
   const current = hashesEqual(hash, token.hash ?? undefined);
@@ -175,7 +217,8 @@ function remember(key: string, checked: Checked, nowMs: number): void {
   const seconds = decision.allow ? cacheSeconds : denyCacheSeconds;
   if (seconds <= 0 || (!decision.allow && (decision.reason === 'malformed' || decision.reason === 'forged')) || (decision.allow && held(checked, nowMs))) return;
   if (!cache.has(key) && cache.size >= CACHE_MAX_ENTRIES) cache.delete(cache.keys().next().value!);
-  const ends = decision.allow ? (decision.validUntil ?? Infinity) : Infinity;
+  // An acceptance made from a cached owner ends when that projection's own window does.
+  const ends = decision.allow ? Math.min(decision.validUntil ?? Infinity, (checked.ownerReadAtMs ?? nowMs) + seconds * 1000) : Infinity;
   cache.set(key, { ...checked, freshUntil: Math.min(nowMs + seconds * 1000, ends) });
 }
 
