@@ -23,6 +23,37 @@ const REASONS: Record<string, string> = {
 
 const actorText = (e: AuditEntry) => (e.actor.type === 'user' ? e.actor.userId : 'Tessera');
 
+/** What an entry adds: the fields changed, the reason, where a leaked value was found. */
+function details(e: AuditEntry): Node {
+  const parts: Node[] = [];
+  if (e.changes) parts.push(h('span', null, 'changed ', e.changes.map((c, i) => [i > 0 ? ', ' : '', h('code', null, c)])));
+  if (e.reason || e.actor.type === 'system') {
+    const why = e.reason ?? (e.actor.type === 'system' ? e.actor.reason : '');
+    parts.push(h('span', { class: 'reason' }, REASONS[why] ?? why));
+  }
+  if (e.url) parts.push(h('a', { href: e.url, rel: 'noopener noreferrer', target: '_blank' }, 'where it was found'));
+  return parts.length ? h('div', { class: 'details' }, parts.map((p, i) => [i > 0 ? ' · ' : '', p])) : h('span', { class: 'muted' }, '—');
+}
+
+/** The page's entries; `filtered`: whether a filter is set (the empty message says so). */
+function activityTable(me: Me, page: AuditPage, filtered: boolean): Node {
+  if (page.items.length === 0) {
+    return h('div', { class: 'empty' }, h('p', null, h('strong', null, filtered ? 'No activity matches these filters.' : 'No activity yet.')));
+  }
+  return h('table', { class: 'activity' },
+    h('caption', { class: 'visually-hidden' }, me.user.isAdmin ? `Activity of ${me.user.tenantId}` : 'Activity of your tokens'),
+    h('thead', null, h('tr', null, ['When', 'Action', 'Token', 'By', 'Details'].map((c) => h('th', { scope: 'col' }, c)))),
+    h('tbody', null, page.items.map((e) =>
+      h('tr', { 'data-entry': e.id },
+        h('td', null, when(e.at)),
+        h('td', null, h('span', { class: `badge action-${e.action}` }, e.action)),
+        h('td', null, h('div', { class: 'name' }, e.tokenName), h('div', { class: 'muted mono small' }, e.tokenId)),
+        h('td', null, e.actor.type === 'user' ? h('strong', null, actorText(e)) : h('span', { class: 'muted' }, actorText(e))),
+        h('td', null, details(e)),
+      ))),
+  );
+}
+
 export function activityView(api: Api, me: Me, tokenId = ''): HTMLElement {
   let filters = { action: '', tokenId };
   const list = pagedList('activity', { back: '← Newer', forward: 'Older →' }, load);
@@ -44,40 +75,11 @@ export function activityView(api: Api, me: Me, tokenId = ''): HTMLElement {
     filters = { action: actionSelect.value, tokenId: tokenInput.value.trim() };
   }, load);
 
-  function details(e: AuditEntry): Node {
-    const parts: Node[] = [];
-    if (e.changes) parts.push(h('span', null, 'changed ', e.changes.map((c, i) => [i > 0 ? ', ' : '', h('code', null, c)])));
-    if (e.reason || e.actor.type === 'system') {
-      const why = e.reason ?? (e.actor.type === 'system' ? e.actor.reason : '');
-      parts.push(h('span', { class: 'reason' }, REASONS[why] ?? why));
-    }
-    if (e.url) parts.push(h('a', { href: e.url, rel: 'noopener noreferrer', target: '_blank' }, 'where it was found'));
-    return parts.length ? h('div', { class: 'details' }, parts.map((p, i) => [i > 0 ? ' · ' : '', p])) : h('span', { class: 'muted' }, '—');
-  }
-
-  function table(page: AuditPage): Node {
-    if (page.items.length === 0) {
-      return h('div', { class: 'empty' }, h('p', null, h('strong', null, filters.action || filters.tokenId ? 'No activity matches these filters.' : 'No activity yet.')));
-    }
-    return h('table', { class: 'activity' },
-      h('caption', { class: 'visually-hidden' }, me.user.isAdmin ? `Activity of ${me.user.tenantId}` : 'Activity of your tokens'),
-      h('thead', null, h('tr', null, ['When', 'Action', 'Token', 'By', 'Details'].map((c) => h('th', { scope: 'col' }, c)))),
-      h('tbody', null, page.items.map((e) =>
-        h('tr', { 'data-entry': e.id },
-          h('td', null, when(e.at)),
-          h('td', null, h('span', { class: `badge action-${e.action}` }, e.action)),
-          h('td', null, h('div', { class: 'name' }, e.tokenName), h('div', { class: 'muted mono small' }, e.tokenId)),
-          h('td', null, e.actor.type === 'user' ? h('strong', null, actorText(e)) : h('span', { class: 'muted' }, actorText(e))),
-          h('td', null, details(e)),
-        ))),
-    );
-  }
-
   function load(focusKey?: string) {
     return list.busy(async () => {
       const page = await api.audit({ ...filters, limit: PAGE_SIZE, cursor: list.pages.cursor });
       const n = page.items.length;
-      list.show(table(page), page.nextCursor, `${n} entr${n === 1 ? 'y' : 'ies'} on this page${page.nextCursor ? '; older ones on the next page' : ''}.`,
+      list.show(activityTable(me, page, Boolean(filters.action || filters.tokenId)), page.nextCursor, `${n} entr${n === 1 ? 'y' : 'ies'} on this page${page.nextCursor ? '; older ones on the next page' : ''}.`,
         { key: focusKey, within: root, fallback: heading });
     });
   }

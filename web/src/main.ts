@@ -25,64 +25,50 @@ function signOut(reason?: unknown) {
 
 // ---------------------------------------------------------------- sign in
 
-function showSignIn(reason?: unknown) {
-  const alert = alertRegion();
-  const signIn = async (run: () => Promise<string>, form: HTMLElement) => {
-    form.setAttribute('aria-busy', 'true');
-    alert.clear();
-    try {
-      session.set(await run());
-      await start();
-    } catch (e) {
-      session.clear();
-      alert.show(e);
-    } finally {
-      form.removeAttribute('aria-busy');
-    }
-  };
+type SignIn = (run: () => Promise<string>, form: HTMLElement) => Promise<void>;
 
-  // Local: one button per demo user, and any other user id (e.g. one sent through /_local/events).
-  let local: HTMLElement | null = null;
-  if (config.localSignIn) {
-    const users = config.demoUsers;
-    const tenants = [...new Set(users.map((u) => u.tenantId))];
-    const picker = h('div', { class: 'user-picker' },
-      tenants.map((tenant) => {
-        const id = uid('tenant');
-        return h('div', { role: 'group', 'aria-labelledby': id },
-          h('h3', { id }, `Tenant ${tenant}`),
-          h('ul', { class: 'users' }, users.filter((u) => u.tenantId === tenant).map((u) =>
-            h('li', null, h('button', {
-              type: 'button', class: 'user', 'data-user': u.userId,
-              on: { click: (e: Event) => void signIn(async () => (await api.localLogin(u.tenantId, u.userId)).accessToken, e.currentTarget as HTMLElement) },
-            }, h('span', { class: 'avatar', 'aria-hidden': 'true' }, u.userId[0].toUpperCase()),
-               h('span', { class: 'who' }, h('strong', null, u.userId), h('span', { class: 'muted' }, `${u.role}${u.authMethod === 'sso' ? ' · SSO' : ''}`)))))),
-        );
-      }));
-    const tId = uid('tenant-id');
-    const uId = uid('user-id');
-    const other = h('form', { class: 'inline-form' },
-      h('div', { class: 'field' }, h('label', { for: tId }, 'Tenant'), h('input', { id: tId, name: 'tenant', value: 'acme', required: true, autocomplete: 'off' })),
-      h('div', { class: 'field' }, h('label', { for: uId }, 'User id'), h('input', { id: uId, name: 'user', required: true, autocomplete: 'off' })),
-      h('button', { type: 'submit' }, 'Sign in'),
-    );
-    other.addEventListener('submit', (e) => {
-      e.preventDefault();
-      const data = new FormData(other);
-      const field = (name: string) => { const v = data.get(name); return typeof v === 'string' ? v.trim() : ''; };
-      const tenant = field('tenant');
-      const user = field('user');
-      if (tenant && user) void signIn(async () => (await api.localLogin(tenant, user)).accessToken, other);
-    });
-    local = h('section', { class: 'card' },
-      h('h2', null, 'Sign in as a demo user'),
-      h('p', { class: 'muted' }, 'The embedded default signs you in through ', h('code', null, 'POST /_local/login'), '. This route does not exist in AWS.'),
-      picker,
-      h('details', null, h('summary', null, 'Another user'), other),
-    );
-  }
+/** Local: one button per demo user, and any other user id (e.g. one sent through /_local/events). */
+function localSignIn(signIn: SignIn): HTMLElement {
+  const users = config.demoUsers;
+  const tenants = [...new Set(users.map((u) => u.tenantId))];
+  const picker = h('div', { class: 'user-picker' },
+    tenants.map((tenant) => {
+      const id = uid('tenant');
+      return h('div', { role: 'group', 'aria-labelledby': id },
+        h('h3', { id }, `Tenant ${tenant}`),
+        h('ul', { class: 'users' }, users.filter((u) => u.tenantId === tenant).map((u) =>
+          h('li', null, h('button', {
+            type: 'button', class: 'user', 'data-user': u.userId,
+            on: { click: (e: Event) => void signIn(async () => (await api.localLogin(u.tenantId, u.userId)).accessToken, e.currentTarget as HTMLElement) },
+          }, h('span', { class: 'avatar', 'aria-hidden': 'true' }, u.userId[0].toUpperCase()),
+             h('span', { class: 'who' }, h('strong', null, u.userId), h('span', { class: 'muted' }, `${u.role}${u.authMethod === 'sso' ? ' · SSO' : ''}`)))))),
+      );
+    }));
+  const tId = uid('tenant-id');
+  const uId = uid('user-id');
+  const other = h('form', { class: 'inline-form' },
+    h('div', { class: 'field' }, h('label', { for: tId }, 'Tenant'), h('input', { id: tId, name: 'tenant', value: 'acme', required: true, autocomplete: 'off' })),
+    h('div', { class: 'field' }, h('label', { for: uId }, 'User id'), h('input', { id: uId, name: 'user', required: true, autocomplete: 'off' })),
+    h('button', { type: 'submit' }, 'Sign in'),
+  );
+  other.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const data = new FormData(other);
+    const field = (name: string) => { const v = data.get(name); return typeof v === 'string' ? v.trim() : ''; };
+    const tenant = field('tenant');
+    const user = field('user');
+    if (tenant && user) void signIn(async () => (await api.localLogin(tenant, user)).accessToken, other);
+  });
+  return h('section', { class: 'card' },
+    h('h2', null, 'Sign in as a demo user'),
+    h('p', { class: 'muted' }, 'The embedded default signs you in through ', h('code', null, 'POST /_local/login'), '. This route does not exist in AWS.'),
+    picker,
+    h('details', null, h('summary', null, 'Another user'), other),
+  );
+}
 
-  // Anywhere: paste an access token (JWT) from the configured OIDC issuer.
+/** Anywhere: paste an access token (JWT) from the configured OIDC issuer. */
+function pasteSignIn(signIn: SignIn): HTMLElement {
   const pasteId = uid('paste');
   const pasteInput = h('input', { id: pasteId, type: 'password', name: 'access-token', autocomplete: 'off', spellcheck: 'false', required: true, class: 'mono' });
   const paste = h('form', { class: 'paste' },
@@ -97,17 +83,33 @@ function showSignIn(reason?: unknown) {
     const token = pasteInput.value.trim().replace(/^Bearer\s+/i, '');
     if (token) void signIn(async () => token, paste);
   });
-  const pasteSection = config.localSignIn
+  return config.localSignIn
     ? h('details', { class: 'card' }, h('summary', null, 'Sign in with an access token instead'), paste)
     : h('section', { class: 'card' }, h('h2', null, 'Sign in'), paste);
+}
 
+function showSignIn(reason?: unknown) {
+  const alert = alertRegion();
+  const signIn: SignIn = async (run, form) => {
+    form.setAttribute('aria-busy', 'true');
+    alert.clear();
+    try {
+      session.set(await run());
+      await start();
+    } catch (e) {
+      session.clear();
+      alert.show(e);
+    } finally {
+      form.removeAttribute('aria-busy');
+    }
+  };
   replace(main,
     h('section', { class: 'page narrow' },
       h('h1', { tabindex: -1 }, 'Sign in'),
       h('p', { class: 'lead' }, 'Manage the API tokens that scripts and integrations use to call the product’s APIs.'),
       alert.el,
-      local,
-      pasteSection,
+      config.localSignIn ? localSignIn(signIn) : null,
+      pasteSignIn(signIn),
     ),
   );
   if (reason) alert.show(reason);
