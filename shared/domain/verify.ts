@@ -142,11 +142,13 @@ async function verifyValue(value: string, parsed: ParsedValue, nowMs: number): P
   const about = { tokenId: parsed.tokenId, ownerRef: parsed.ownerRef };
   // A token or owner revoked a moment ago is read strongly consistent: the change it announced
   // may be younger than an eventually consistent read.
-  const consistent = held(about, nowMs);
+  const ownerHeld = watch.isHeld('owner', parsed.ownerRef, nowMs);
+  const consistent = ownerHeld || watch.isHeld('token', parsed.tokenId, nowMs);
   // Only a value whose tag was checked here uses the owner cache: its owner ref was minted by this
   // deployment, so the cost of an invented untagged value cannot tell whether an owner is active.
-  // An owner revoked a moment ago is read with its token, strongly consistent, and not kept.
-  const withOwnerCache = tagChecked && !watch.isHeld('owner', parsed.ownerRef, nowMs);
+  // An owner revoked a moment ago is read with its token, strongly consistent, and not kept. A
+  // window of 0 turns the cache off.
+  const withOwnerCache = tagChecked && !ownerHeld && getConfig().authorizer.cacheSeconds > 0;
   const first = await checkValue(value, parsed, nowMs, consistent, withOwnerCache);
   const { decision } = first;
   if (consistent || decision.allow || (decision.reason !== 'unknown' && decision.reason !== 'mismatch')) return { ...first, ...about };
@@ -167,8 +169,7 @@ const OWNER_REFUSALS: ReadonlySet<DenyReason> = new Set<DenyReason>(['owner_inac
  * refusal never rests on an older projection than without the cache.
  */
 async function checkValue(value: string, parsed: ParsedValue, nowMs: number, consistent: boolean, withOwnerCache: boolean): Promise<Pick<Checked, 'decision' | 'ownerReadAtMs'>> {
-  const seconds = getConfig().authorizer.cacheSeconds;
-  const known: CachedOwner | undefined = withOwnerCache && seconds > 0 ? cachedOwner(parsed.ownerRef, nowMs, seconds) : undefined;
+  const known: CachedOwner | undefined = withOwnerCache ? cachedOwner(parsed.ownerRef, nowMs, getConfig().authorizer.cacheSeconds) : undefined;
   if (known) {
     const decision = judge(value, await readToken(client(), parsed.tokenId, consistent), known.owner, nowMs);
     if (decision.allow || !OWNER_REFUSALS.has(decision.reason)) return { decision, ownerReadAtMs: known.readAtMs };
@@ -176,7 +177,7 @@ async function checkValue(value: string, parsed: ParsedValue, nowMs: number, con
   }
   const { token, owner } = await readTokenWithOwner(client(), parsed.tokenId, parsed.ownerRef, consistent);
   // Not kept if the feed named the owner while this read was on its way: it may predate the change.
-  if (withOwnerCache && seconds > 0 && owner && !watch.isHeld('owner', parsed.ownerRef, nowMs)) keepOwner(parsed.ownerRef, owner, nowMs);
+  if (withOwnerCache && owner && !watch.isHeld('owner', parsed.ownerRef, nowMs)) keepOwner(parsed.ownerRef, owner, nowMs);
   return { decision: judge(value, token, owner, nowMs) };
 }
 

@@ -30,6 +30,9 @@ export type ProjectionWrite = 'applied' | 'repeat' | 'stale';
 /**
  * Stores the projection if its version is newer than the stored one. An equal version is a
  * repeat (the caller may safely redo its cascade); an older one is stale and ignored.
+ * Only applyUserEvent (shared/domain/users.ts) calls it, after announcing the owner on the
+ * revocation feed: the authorizer's caches of decisions and of owners' projections rely on that
+ * announcement (shared/domain/owner-cache.ts). A new writer must announce first too.
  */
 export async function putUserIfNewer(user: Omit<UserRecord, 'ownerRef'>): Promise<ProjectionWrite> {
   const ownerRef = ownerRefOf(user.tenantId, user.userId);

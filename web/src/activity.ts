@@ -4,7 +4,7 @@
 import type { Api, AuditEntry, AuditPage, Me } from './api.ts';
 import { h, uid } from './dom.ts';
 import { when } from './format.ts';
-import { pagedList, wireFilters } from './ui.ts';
+import { pagedList } from './ui.ts';
 
 const PAGE_SIZE = 25;
 const ACTIONS = ['created', 'updated', 'enabled', 'disabled', 'renewed', 'deleted', 'expired'] as const;
@@ -71,9 +71,9 @@ export function activityView(api: Api, me: Me, tokenId = ''): HTMLElement {
     h('div', { class: 'field' }, h('label', { for: tokenFieldId }, 'Token id'), tokenInput),
     h('button', { type: 'submit' }, 'Apply'),
   );
-  wireFilters(filterForm, [actionSelect], list.pages, () => {
+  list.filters(filterForm, [actionSelect], () => {
     filters = { action: actionSelect.value, tokenId: tokenInput.value.trim() };
-  }, load);
+  });
 
   function load(focusKey?: string) {
     return list.busy(async () => {

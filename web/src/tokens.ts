@@ -5,7 +5,7 @@ import type { Api, Me, Token, TokenPage } from './api.ts';
 import { createDialog, deleteDialog, editDialog, renewDialog, valueDialog, type DialogContext } from './dialogs.ts';
 import { h, replace, uid } from './dom.ts';
 import { when } from './format.ts';
-import { announce, pagedList, visuallyHidden, wireFilters, type PagedList } from './ui.ts';
+import { announce, pagedList, visuallyHidden, type PagedList } from './ui.ts';
 import { sparkline } from './sparkline.ts';
 
 const PAGE_SIZE = 20;
@@ -25,13 +25,12 @@ const STATUS_LABEL: Record<Token['status'], string> = { enabled: 'Enabled', disa
 /** What a row needs: who looks, the dialogs' context, and the enable/disable action. */
 interface Rows {
   me: Me;
-  admin: boolean;
   dialogs: DialogContext;
   toggle(t: Token): Promise<void>;
 }
 
 /** The owner sees a value; an administrator sees a shared token's (rules.md §1). */
-const canReveal = (r: Rows, t: Token) => t.ownerId === r.me.user.userId || (r.admin && t.visibility === 'shared');
+const canReveal = (r: Rows, t: Token) => t.ownerId === r.me.user.userId || (r.me.user.isAdmin && t.visibility === 'shared');
 
 function permissionsCell(t: Token): Node {
   if (t.permissions === null) return h('span', { class: 'muted legacy-note' }, 'permissions not displayed');
@@ -79,7 +78,7 @@ function row(r: Rows, t: Token): HTMLElement {
       h('div', { class: 'token-name' }, t.name, t.legacy && h('span', { class: 'badge legacy' }, 'Legacy')),
       h('code', { class: 'hint-text', title: 'The first characters of the value' }, `${t.hint}…`),
       t.description && h('div', { class: 'description' }, t.description)),
-    r.admin && h('td', { class: 'owner' }, t.ownerId, t.ownerId === r.me.user.userId && h('span', { class: 'muted' }, ' (you)')),
+    r.me.user.isAdmin && h('td', { class: 'owner' }, t.ownerId, t.ownerId === r.me.user.userId && h('span', { class: 'muted' }, ' (you)')),
     h('td', null, h('span', { class: `badge vis-${t.visibility}` }, t.visibility === 'shared' ? 'Shared' : 'Private')),
     h('td', null, permissionsCell(t)),
     h('td', null, statusCell(t)),
@@ -97,9 +96,10 @@ function tokenTable(r: Rows, page: TokenPage, filtered: boolean): Node {
       h('p', null, h('strong', null, filtered ? 'No tokens match these filters.' : 'No tokens yet.')),
       h('p', { class: 'muted' }, filtered ? 'Change or clear the filters.' : 'Create a token to call the product’s APIs from scripts and integrations.'));
   }
-  const cols = ['Name', ...(r.admin ? ['Owner'] : []), 'Visibility', 'Permissions', 'Status', 'Expires', 'Deleted on', 'Last used', 'Actions'];
+  const admin = r.me.user.isAdmin;
+  const cols = ['Name', ...(admin ? ['Owner'] : []), 'Visibility', 'Permissions', 'Status', 'Expires', 'Deleted on', 'Last used', 'Actions'];
   return h('table', { class: 'tokens' },
-    h('caption', { class: 'visually-hidden' }, r.admin ? `Tokens of ${r.me.user.tenantId}` : 'Your tokens'),
+    h('caption', { class: 'visually-hidden' }, admin ? `Tokens of ${r.me.user.tenantId}` : 'Your tokens'),
     h('thead', null, h('tr', null, cols.map((c) => h('th', { scope: 'col' }, c === 'Actions' ? visuallyHidden(c) : c)))),
     h('tbody', null, page.items.map((t) => row(r, t))),
   );
@@ -169,12 +169,12 @@ export function tokensView(api: Api, me: Me): HTMLElement {
     },
     fallbackFocus: () => heading,
   };
-  const rows: Rows = { me, admin, dialogs, toggle: (t) => toggleToken(dialogs, list.alert, t) };
+  const rows: Rows = { me, dialogs, toggle: (t) => toggleToken(dialogs, list.alert, t) };
 
   const f = tokenFilters(admin);
-  const apply = wireFilters(f.form, [f.statusSelect], list.pages, () => {
+  const apply = list.filters(f.form, [f.statusSelect], () => {
     filters = { owner: f.ownerInput.value.trim(), status: f.statusSelect.value };
-  }, () => load());
+  });
   f.ownerInput.addEventListener('input', () => {
     if (f.ownerInput.value === '' && filters.owner) apply(); // cleared, e.g. with the search field's ×
   });

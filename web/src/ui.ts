@@ -138,6 +138,12 @@ export interface PagedList {
   busy(load: () => Promise<void>): Promise<void>;
   /** Shows a loaded page; focus returns to the control of `focus.key` in `focus.within` (the pager's, or a row's), or to `fallback`. */
   show(table: Node, nextCursor: string | null | undefined, summary: string, focus: { key?: string; within: ParentNode; fallback: HTMLElement }): void;
+  /**
+   * Wires the list's filter form: submitting it, or changing one of the `instant` controls, reads
+   * the filters anew (`read`) and loads the first page again. Returns that "apply" step for other
+   * triggers.
+   */
+  filters(form: HTMLElement, instant: HTMLElement[], read: () => void): () => void;
 }
 
 /**
@@ -160,6 +166,19 @@ export function pagedList(name: string, labels: { back: string; forward: string 
     pages, alert, tableWrap,
     regions: [alert.el, summary, tableWrap, pager],
     busy: (run) => loadBusy(tableWrap, alert, run),
+    filters(form, instant, read) {
+      const apply = () => {
+        read();
+        pages.reset();
+        void load();
+      };
+      form.addEventListener('submit', (e) => {
+        e.preventDefault();
+        apply();
+      });
+      for (const control of instant) control.addEventListener('change', apply);
+      return apply;
+    },
     show(table, nextCursor, text, focus) {
       alert.clear();
       replace(tableWrap, table);
@@ -174,23 +193,6 @@ export function pagedList(name: string, labels: { back: string; forward: string 
   };
 }
 
-/**
- * Wires a list's filter form: submitting it, or changing one of the `instant` controls, reads the
- * filters anew and shows the first page again. Returns that "apply" step for other triggers.
- */
-export function wireFilters(form: HTMLElement, instant: HTMLElement[], pages: { reset(): void }, read: () => void, load: () => Promise<void>): () => void {
-  const apply = () => {
-    read();
-    pages.reset();
-    void load();
-  };
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    apply();
-  });
-  for (const control of instant) control.addEventListener('change', apply);
-  return apply;
-}
 
 /** Runs one load of a list: the region is marked busy meanwhile, and a failure shows in the alert. */
 async function loadBusy(region: HTMLElement, alert: { show(error: unknown): void }, load: () => Promise<void>): Promise<void> {
