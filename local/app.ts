@@ -121,17 +121,10 @@ interface Started {
   timer?: NodeJS.Timeout;
 }
 
-/** What a running app closes (closeApp). */
+/** What a running app closes besides what it started (closeApp). */
 interface Running {
-  store?: EmbeddedStore;
-  proxy: StoreProxy;
   consistency: Consistency;
-  bus: LocalBus;
-  kms: LocalKms;
-  environments?: Environments;
   logs: LogSubscriptions;
-  server: Server;
-  timer?: NodeJS.Timeout;
 }
 
 export async function startLocal(options: LocalOptions = {}): Promise<LocalApp> {
@@ -158,7 +151,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalApp> 
 /** The start, step by step; each step records in `started` what it started. */
 async function startParts(plan: Plan, started: Started): Promise<LocalApp> {
   const iam = localIam(plan);
-  const { store, proxy, consistency } = await startStorage(plan, started, iam);
+  const { proxy, consistency } = await startStorage(plan, started, iam);
   const { bus, busEndpoint, setUserEvents } = await startBus(started, iam);
   const kms = (started.kms = await startLocalKms({ region: plan.region, keyRingPath: ensureKeyRing(plan.dataDir), iam }));
   setRuntimeEnv(plan, { storeEndpoint: proxy.endpoint, busEndpoint, kms });
@@ -170,9 +163,9 @@ async function startParts(plan: Plan, started: Started): Promise<LocalApp> {
   const { housekeeping, advance } = clockSteps(handlerOf, logs);
   const jwt = await loadJwtKeys(plan.dataDir, plan.persist);
   if (plan.options.seed ?? true) await seedDemo(bus);
-  const { server, port } = await startGateway(plan, started, { handlerOf, bus, jwt, advance });
-  const timer = (started.timer = startSweepTimer(plan.options.sweepEveryMs ?? 30_000, housekeeping));
-  const running: Running = { store, proxy, consistency, bus, kms, environments, logs, server, timer };
+  const { port } = await startGateway(plan, started, { handlerOf, bus, jwt, advance });
+  started.timer = startSweepTimer(plan.options.sweepEveryMs ?? 30_000, housekeeping);
+  const running: Running = { consistency, logs };
   return {
     url: `http://127.0.0.1:${port}`,
     port,
@@ -184,7 +177,7 @@ async function startParts(plan: Plan, started: Started): Promise<LocalApp> {
     dataDir: plan.dataDir,
     advance,
     flushLogs: () => logs.flush(),
-    close: () => closeApp(plan, running),
+    close: () => closeApp(plan, started, running),
   };
 }
 
@@ -380,27 +373,25 @@ function startSweepTimer(every: number, housekeeping: () => Promise<number>): No
 }
 
 /** LocalApp.close: the remaining log lines delivered, then every part closed, the temporary data removed. */
-async function closeApp(plan: Plan, app: Running): Promise<void> {
-  if (app.timer) clearInterval(app.timer);
-  await app.logs.flush();
+async function closeApp(plan: Plan, started: Started, running: Running): Promise<void> {
+  if (started.timer) clearInterval(started.timer);
+  await running.logs.flush();
   setLogLineSink(undefined);
-  app.server.closeAllConnections();
-  await new Promise<void>((res) => app.server.close(() => res()));
-  await app.environments?.close();
-  await app.bus.close();
+  await closeStarted(started);
   resetStore();
   resetPublisher();
-  app.consistency.remove();
-  await app.kms.close();
-  await app.proxy.close();
-  await app.store?.close();
+  running.consistency.remove();
   if (!plan.persist) rmSync(plan.dataDir, { recursive: true, force: true });
 }
 
-/** A failed start: what started is closed again. */
+/** Closes what a start started, the gateway first (its open connections too), the store last. */
 async function closeStarted(started: Started): Promise<void> {
   if (started.timer) clearInterval(started.timer);
-  started.server?.close();
+  if (started.server) {
+    const server = started.server;
+    server.closeAllConnections();
+    await new Promise<void>((res) => server.close(() => res())); // a server not yet listening answers at once
+  }
   await started.environments?.close();
   await started.bus?.close();
   await started.kms?.close();
